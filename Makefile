@@ -1,0 +1,38 @@
+# Two commands: `make run` and `make test`. Both set everything up on a fresh machine with Python 3.11 and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+KCL_STAMP := $(VENV)/.kclpy-installed
+CACHE := .cache
+
+.PHONY: run test setup lint unit clean help
+
+help:
+	@echo "make run   - start the embedded emulator, deploy, stream telemetry, consume with the real KCL (Ctrl-C to stop)"
+	@echo "make test  - set up, lint (ruff, cfn-lint) and run every test"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(KCL_STAMP): $(STAMP) scripts/install_kclpy.py
+	$(PY) scripts/install_kclpy.py --cache $(CACHE)/kcl
+	touch $(KCL_STAMP)
+
+setup: $(STAMP) $(KCL_STAMP)
+
+lint: setup
+	$(VENV)/bin/ruff check consumers schemas tests benchmarks scripts
+	$(VENV)/bin/ruff format --check consumers schemas tests benchmarks scripts
+
+run: setup
+	$(VENV)/bin/ccstream up
+
+test: setup lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) $(CACHE) .pytest_cache .ruff_cache

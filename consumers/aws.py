@@ -1,0 +1,50 @@
+"""boto3 clients that honour the standard AWS environment and an explicit endpoint.
+
+`AWS_ENDPOINT_URL`, `AWS_REGION` (or `AWS_DEFAULT_REGION`) and the usual credential chain are respected, so one
+CLI works against moto, LocalStack and AWS. Clients are created here and passed in everywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where AWS calls go: an endpoint (None = real AWS) and a region."""
+
+    endpoint_url: str | None
+    region: str
+
+    @property
+    def is_emulator(self) -> bool:
+        return self.endpoint_url is not None
+
+    @classmethod
+    def from_env(cls, endpoint_url: str | None = None, region: str | None = None) -> AwsTarget:
+        endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        reg = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        return cls(endpoint_url=endpoint, region=reg)
+
+    def session(self) -> boto3.Session:
+        if self.is_emulator and not _has_credentials():
+            # Emulators accept any credentials; give boto3 some so a fresh shell just works.
+            return boto3.Session(
+                aws_access_key_id="test", aws_secret_access_key="test", region_name=self.region
+            )
+        return boto3.Session(region_name=self.region)
+
+    def client(self, service: str, **config: Any) -> Any:
+        cfg = Config(retries={"max_attempts": 3, "mode": "standard"}, **config)
+        return self.session().client(service, endpoint_url=self.endpoint_url, config=cfg)
+
+
+def _has_credentials() -> bool:
+    return bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))

@@ -1,0 +1,1 @@
+"""`ccstream` commands. Each module registers its commands on the Typer app; none holds business logic."""

@@ -1,0 +1,60 @@
+"""Names and tunables shared by every command. One place, no globals: build a `Settings` and pass it on."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+LOG_GROUP = "/aws/claude-code/metrics"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Resource names of one deployment (prefix lets several live in one account)."""
+
+    prefix: str = "claude-code"
+    log_group: str = LOG_GROUP
+    table: str = "ClaudeCodeMetrics"
+
+    @property
+    def stream(self) -> str:
+        return f"{self.prefix}-metrics"
+
+    @property
+    def subscription_filter(self) -> str:
+        return f"{self.prefix}-metrics-to-kinesis"
+
+    @property
+    def consumer_app(self) -> str:
+        """KCL application name; also the name of its lease table."""
+        return f"{self.prefix}-aggregator"
+
+    @property
+    def lake_app(self) -> str:
+        return f"{self.prefix}-lake-writer"
+
+    def deadletter_bucket(self, account: str, region: str) -> str:
+        return f"{self.prefix}-deadletter-{account}-{region}"
+
+    def lake_bucket(self, account: str, region: str) -> str:
+        return f"{self.prefix}-lake-{account}-{region}"
+
+    @classmethod
+    def from_env(cls) -> Names:
+        return cls(
+            prefix=os.environ.get("CCSTREAM_PREFIX", "claude-code"),
+            table=os.environ.get("CCSTREAM_TABLE", "ClaudeCodeMetrics"),
+        )
+
+
+@dataclass(frozen=True)
+class Tunables:
+    """Consumer behaviour. Times are milliseconds."""
+
+    allowed_lateness_ms: int = 48 * 3600 * 1000
+    max_future_ms: int = 2 * 3600 * 1000
+    flush_interval_ms: int = 1000
+    user_flush_interval_ms: int = 10_000
+    user_buckets: int = 16
+    dedup_ttl_ms: int = 48 * 3600 * 1000
+    window_sizes: tuple[str, ...] = field(default=("1m", "1h", "1d"))
