@@ -22,11 +22,22 @@ $(KCL_STAMP): $(STAMP) scripts/install_kclpy.py
 	$(PY) scripts/install_kclpy.py --cache $(CACHE)/kcl
 	touch $(KCL_STAMP)
 
-setup: $(STAMP) $(KCL_STAMP)
+# checkov pins old boto3/botocore, so it lives in its own tool venv and never constrains the product's deps.
+TOOLS := $(VENV)/tools
+TOOLS_STAMP := $(TOOLS)/.installed
+$(TOOLS_STAMP): $(STAMP)
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	touch $(TOOLS_STAMP)
+
+setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP)
 
 lint: setup
 	$(VENV)/bin/ruff check consumers schemas tests benchmarks scripts
 	$(VENV)/bin/ruff format --check consumers schemas tests benchmarks scripts
+	$(VENV)/bin/cfn-lint infra/*.yaml
+	$(TOOLS)/bin/checkov --quiet --compact --framework cloudformation -d infra
 
 run: setup
 	$(VENV)/bin/ccstream up
