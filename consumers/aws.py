@@ -36,9 +36,7 @@ class AwsTarget:
     def session(self) -> boto3.Session:
         if self.is_emulator and not _has_credentials():
             # Emulators accept any credentials; give boto3 some so a fresh shell just works.
-            return boto3.Session(
-                aws_access_key_id="test", aws_secret_access_key="test", region_name=self.region
-            )
+            return boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=self.region)
         return boto3.Session(region_name=self.region)
 
     def client(self, service: str, **config: Any) -> Any:

@@ -92,15 +92,11 @@ COLLECTOR_ATTRIBUTES = (
 RESOURCE_ATTRIBUTES = ("service.name", "service.version", "os.type", "os.version", "host.arch")
 
 #: Every metric-specific attribute the catalogue knows, in a stable order.
-METRIC_ATTRIBUTES: tuple[str, ...] = tuple(
-    dict.fromkeys(a for spec in METRICS.values() for a in spec.attributes)
-)
+METRIC_ATTRIBUTES: tuple[str, ...] = tuple(dict.fromkeys(a for spec in METRICS.values() for a in spec.attributes))
 
 #: All attributes that get their own lake column; anything else lands in the `attributes` map column.
 KNOWN_ATTRIBUTES: tuple[str, ...] = tuple(
-    dict.fromkeys(
-        ("OTelLib", *STANDARD_ATTRIBUTES, *COLLECTOR_ATTRIBUTES, *RESOURCE_ATTRIBUTES, *METRIC_ATTRIBUTES)
-    )
+    dict.fromkeys(("OTelLib", *STANDARD_ATTRIBUTES, *COLLECTOR_ATTRIBUTES, *RESOURCE_ATTRIBUTES, *METRIC_ATTRIBUTES))
 )
 
 #: EMF keys that are neither attributes nor metric values.

@@ -29,7 +29,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Claude Code telemetry pipeline. Every command honours AWS_ENDPOINT_URL, AWS_REGION and --endpoint-url."""

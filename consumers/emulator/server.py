@@ -89,7 +89,7 @@ class EmbeddedEmulator:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{self.url}/moto-api/", timeout=2).read()  # noqa: S310 - loopback only
+                urllib.request.urlopen(f"{self.url}/moto-api/", timeout=2).read()
                 return
             time.sleep(0.05)
         raise RuntimeError(f"the embedded emulator did not answer on {self.url} within {timeout_s:.0f}s")

@@ -1,0 +1,53 @@
+"""Typed records passed between the pure modules (no boto3, no amazon_kclpy here)."""
+
+from __future__ import annotations
+
+import msgspec
+
+#: (sequence number, sub-sequence number) — the order of records within one shard.
+Position = tuple[int, int]
+
+#: Width of zero-padded sequence numbers in strings: Kinesis sequence numbers are ~56 digits, more than
+#: DynamoDB's 38-digit Number, so they are stored as strings that sort like the numbers.
+SEQ_DIGITS = 64
+SUBSEQ_DIGITS = 10
+
+
+def position_str(pos: Position) -> str:
+    """A position as a string that sorts lexicographically in position order (used as a DynamoDB fence)."""
+    return f"{pos[0]:0{SEQ_DIGITS}d}.{pos[1]:0{SUBSEQ_DIGITS}d}"
+
+
+def parse_position(text: str) -> Position:
+    seq, _, sub = text.partition(".")
+    return int(seq), int(sub or 0)
+
+
+class SourceRecord(msgspec.Struct, frozen=True):
+    """One Kinesis record as the consumer sees it (kclpy's Record, minus kclpy)."""
+
+    shard_id: str
+    sequence_number: int
+    sub_sequence_number: int
+    partition_key: str
+    data: bytes
+    arrival_ms: int
+
+    @property
+    def position(self) -> Position:
+        return (self.sequence_number, self.sub_sequence_number)
+
+
+class DeadLetter(msgspec.Struct, frozen=True):
+    """Something that could not be counted, with why. Written to the dead-letter destination and counted."""
+
+    reason: str
+    detail: str
+    shard_id: str
+    sequence_number: str
+    sub_sequence_number: int
+    index: int  # position inside the record (log event index, or -1 for the whole record)
+    payload: str  # the raw payload: the EMF line, or base64 of the record bytes
+    log_event_id: str | None = None
+    metric: str | None = None
+    event_timestamp_ms: int | None = None

@@ -1,0 +1,88 @@
+"""`ccstream query`: one metric, one window size, optional `--by` attributes, a time range → rows.
+
+Each window's answer merges the partial rows of every shard (and every user bucket). Supported:
+- any metric (Claude Code's, unknown new ones, and the derived `ccstream.token_cost.usd`) by nothing or by a
+  stored dimension set (see `aggregates/dimensions.py`), or by `user.email` (email, falling back to user.id);
+- `active_users` and `sessions`: exact distinct counts per window (by nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from consumers.aggregates.dimensions import DIMENSION_SETS, dimension_set
+from consumers.aggregates.partials import UserPartial, WindowPartial
+from consumers.errors import UnsupportedQuery
+from consumers.query.reader import RowReader
+from consumers.windows.definitions import WINDOW_SIZES, iso
+
+USER_ATTRS = ("user.email", "user", "user.id")
+DISTINCT_METRICS = ("active_users", "sessions")
+
+
+@dataclass(frozen=True)
+class QueryRow:
+    window_start_ms: int
+    labels: dict[str, str]
+    value: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"window_start": iso(self.window_start_ms), **self.labels, "value": self.value}
+
+
+def supported_help() -> str:
+    sets = ", ".join(" + ".join(ds.attributes) or "(none)" for ds in DIMENSION_SETS)
+    return (
+        f"windows: {', '.join(WINDOW_SIZES)}; METRIC: a metric name (claude_code.token.usage, …, "
+        f"ccstream.token_cost.usd) or {' / '.join(DISTINCT_METRICS)}; --by: {sets}; or user.email "
+        f"(email, falling back to user.id). active_users/sessions take no --by."
+    )
+
+
+def merge_window_rows(reader: RowReader, size: str, from_ms: int, to_ms: int) -> dict[int, WindowPartial]:
+    out: dict[int, WindowPartial] = {}
+    for _, key, doc in reader.rows("W", size, from_ms, to_ms):
+        out.setdefault(key.start_ms, WindowPartial()).merge(WindowPartial.from_doc(doc))
+    return out
+
+
+def merge_user_rows(reader: RowReader, size: str, from_ms: int, to_ms: int) -> dict[int, UserPartial]:
+    out: dict[int, UserPartial] = {}
+    for _, key, doc in reader.rows("U", size, from_ms, to_ms):
+        out.setdefault(key.start_ms, UserPartial()).merge(UserPartial.from_doc(doc))
+    return out
+
+
+def query_metric(
+    reader: RowReader, metric: str, window: str, by: tuple[str, ...], from_ms: int, to_ms: int
+) -> list[QueryRow]:
+    if window not in WINDOW_SIZES:
+        raise UnsupportedQuery(f"unknown window {window!r}. Supported {supported_help()}")
+    if metric in DISTINCT_METRICS:
+        if by:
+            raise UnsupportedQuery(f"{metric} is a distinct count per window and takes no --by. {supported_help()}")
+        rows = []
+        for start, up in sorted(merge_user_rows(reader, window, from_ms, to_ms).items()):
+            value = (
+                len(up.users)
+                if metric == "active_users"
+                else len(set().union(*(e.sessions for e in up.users.values())))
+            )
+            rows.append(QueryRow(start, {}, float(value)))
+        return rows
+    if len(by) == 1 and by[0] in USER_ATTRS:
+        rows = []
+        for start, up in sorted(merge_user_rows(reader, window, from_ms, to_ms).items()):
+            for user, entry in sorted(up.users.items()):
+                if metric in entry.sums:
+                    rows.append(QueryRow(start, {"user": user}, entry.sums[metric]))
+        return rows
+    ds = dimension_set(by)
+    if ds is None:
+        raise UnsupportedQuery(f"cannot group by {' + '.join(by)}. Supported {supported_help()}")
+    rows = []
+    for start, wp in sorted(merge_window_rows(reader, window, from_ms, to_ms).items()):
+        for key, sums in sorted(wp.dims.get(ds.name, {}).items()):
+            if metric in sums:
+                rows.append(QueryRow(start, ds.values_of(key), sums[metric]))
+    return rows

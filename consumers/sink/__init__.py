@@ -1,0 +1,1 @@
+"""Where aggregates, dedup markers, shard state and dead letters are written (DynamoDB/S3, or memory in tests)."""

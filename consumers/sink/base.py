@@ -1,0 +1,94 @@
+"""The storage contract of a shard pipeline, and the exactly-once rules it relies on.
+
+Rows are *absolute* per-shard partial aggregates, each written with a fence: the shard position of the last record
+it reflects. A row = f(every record of its shard up to its fence), so:
+- writing a row is idempotent (same fence ⇒ same content), and a conditional write `stored fence < new fence`
+  keeps a stale writer (a zombie after lease loss) from going backwards;
+- after a crash, a reloaded row tells which replayed records it already holds (position ≤ its fence) — those are
+  skipped for that row, the others are added. Flush boundaries don't matter, so replay after a crash, lease loss or
+  redeploy neither drops nor double-counts.
+Dedup markers make CloudWatch's own redeliveries (same log events in a new Kinesis record) count once: the first
+(shard, position) to claim a batch fingerprint owns it; the owner's own replays still count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from consumers.model import DeadLetter, Position
+
+RowKind = Literal["W", "U"]
+
+
+@dataclass(frozen=True, slots=True)
+class RowKey:
+    """One partial row of one shard: kind W (window dims) or U (users, bucketed), window size and start."""
+
+    kind: RowKind
+    size: str
+    start_ms: int
+    bucket: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    key: RowKey
+    fence: Position
+    doc: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class RowWrite:
+    key: RowKey
+    fence: Position
+    doc: dict[str, object]
+    ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShardSnapshot:
+    """Watermark and counters as of a checkpointed position, so a restart replays with the same decisions."""
+
+    position: Position
+    watermark_ms: int
+    counters: dict[str, int]
+
+
+class FencedError(Exception):
+    """A row in the store is ahead of this writer: another worker owns the shard now."""
+
+
+class RowStore(Protocol):
+    def load_rows(self, shard_id: str, keys: list[RowKey]) -> dict[RowKey, StoredRow]: ...
+
+    def save_rows(self, shard_id: str, rows: list[RowWrite]) -> None:
+        """Write rows conditionally on their fence. Equal fence = already written = success.
+        Raises FencedError when a stored fence is newer, SinkRetryableError on transient failure."""
+        ...
+
+
+class DedupStore(Protocol):
+    def claim(self, shard_id: str, claims: list[tuple[str, Position]]) -> set[str]:
+        """Claim batch fingerprints for (shard, position). Returns the fingerprints owned by someone else."""
+        ...
+
+
+class StateStore(Protocol):
+    def load_snapshots(self, app: str, shard_id: str) -> list[ShardSnapshot]: ...
+
+    def save_snapshot(self, app: str, shard_id: str, snapshot: ShardSnapshot) -> None: ...
+
+
+class DeadLetterSink(Protocol):
+    def write(self, letters: list[DeadLetter]) -> None:
+        """Persist dead letters idempotently (the same letter written twice is stored once)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    rows: RowStore
+    dedup: DedupStore
+    state: StateStore
+    dead_letters: DeadLetterSink

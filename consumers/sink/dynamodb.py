@@ -1,0 +1,202 @@
+"""DynamoDB implementation of the row, dedup and state stores (client passed in; ClientError stays here)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from consumers.errors import SinkRetryableError
+from consumers.model import Position, parse_position, position_str
+from consumers.sink.base import FencedError, RowKey, RowWrite, ShardSnapshot, StoredRow
+from consumers.sink.rows import (
+    decode_doc,
+    dedup_key,
+    fence_of,
+    row_item,
+    row_key_from_item,
+    row_primary_key,
+    snapshot_pk,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+RETRYABLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+def to_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in item.items()}
+
+
+def from_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    out = {k: _de.deserialize(v) for k, v in item.items()}
+    for k, v in out.items():
+        if isinstance(v, Binary):
+            out[k] = v.value
+    return out
+
+
+def with_backoff(call: Callable[[], T], what: str, attempts: int = 6, base_s: float = 0.1) -> T:
+    """Retry throttling/5xx with exponential backoff; anything else, or the last failure, is raised."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code not in RETRYABLE_CODES or attempt == attempts - 1:
+                if code in RETRYABLE_CODES:
+                    raise SinkRetryableError(f"{what}: {code} after {attempts} attempts") from exc
+                raise
+        except BotoCoreError as exc:
+            if attempt == attempts - 1:
+                raise SinkRetryableError(f"{what}: {exc}") from exc
+        time.sleep(min(base_s * 2**attempt, 5.0))
+    raise AssertionError("unreachable")
+
+
+class DynamoStores:
+    """Rows, dedup markers and shard snapshots in the single table."""
+
+    def __init__(self, client: Any, table: str, parallelism: int = 8, dedup_ttl_s: int = 48 * 3600) -> None:
+        self.client = client
+        self.table = table
+        self.dedup_ttl_s = dedup_ttl_s
+        self._pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="ddb")
+        self.write_requests = 0
+
+    # ------------------------------------------------------------------------------------------- rows
+    def load_rows(self, shard_id: str, keys: list[RowKey]) -> dict[RowKey, StoredRow]:
+        out: dict[RowKey, StoredRow] = {}
+        for i in range(0, len(keys), 100):
+            request = {self.table: {"Keys": [to_ddb(row_primary_key(shard_id, k)) for k in keys[i : i + 100]]}}
+            while request:
+                resp = with_backoff(lambda r=request: self.client.batch_get_item(RequestItems=r), "BatchGetItem")
+                for raw in resp.get("Responses", {}).get(self.table, []):
+                    item = from_ddb(raw)
+                    _, key = row_key_from_item(item)
+                    out[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]))
+                request = resp.get("UnprocessedKeys") or {}
+                if request:
+                    time.sleep(0.05)
+        return out
+
+    def save_rows(self, shard_id: str, rows: list[RowWrite]) -> None:
+        results = list(self._pool.map(lambda w: self._put_row(shard_id, w), rows))
+        fenced = [r for r in results if r is not None]
+        if fenced:
+            raise FencedError("; ".join(fenced[:3]))
+
+    def _put_row(self, shard_id: str, w: RowWrite) -> str | None:
+        item = to_ddb(row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s))
+        self.write_requests += 1
+        try:
+            with_backoff(
+                lambda: self.client.put_item(
+                    TableName=self.table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk) OR fence < :f",
+                    ExpressionAttributeValues={":f": {"S": position_str(w.fence)}},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ),
+                "PutItem",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old = exc.response.get("Item")
+            old_fence = parse_position(old["fence"]["S"]) if old and "fence" in old else None
+            if old_fence is None:
+                old_fence = self._read_fence(shard_id, w.key)
+            if old_fence is not None and old_fence > w.fence:
+                return f"{w.key} stored at {old_fence} > {w.fence}"
+        return None
+
+    def _read_fence(self, shard_id: str, key: RowKey) -> Position | None:
+        resp = self.client.get_item(
+            TableName=self.table, Key=to_ddb(row_primary_key(shard_id, key)), ProjectionExpression="fence"
+        )
+        item = resp.get("Item")
+        return parse_position(item["fence"]["S"]) if item else None
+
+    # ------------------------------------------------------------------------------------------- dedup
+    def claim(self, shard_id: str, claims: list[tuple[str, Position]]) -> set[str]:
+        expires = int(time.time()) + self.dedup_ttl_s
+        results = self._pool.map(lambda c: self._claim_one(shard_id, c[0], c[1], expires), claims)
+        return {fp for fp, dup in zip((c[0] for c in claims), results, strict=True) if dup}
+
+    def _claim_one(self, shard_id: str, fingerprint: str, pos: Position, expires: int) -> bool:
+        self.write_requests += 1
+        try:
+            with_backoff(
+                lambda: self.client.put_item(
+                    TableName=self.table,
+                    Item=to_ddb(
+                        {
+                            **dedup_key(fingerprint),
+                            "owner": shard_id,
+                            "owner_pos": position_str(pos),
+                            "ttl": expires,
+                        }
+                    ),
+                    ConditionExpression="attribute_not_exists(pk) OR (#o = :o AND owner_pos = :p)",
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues={":o": {"S": shard_id}, ":p": {"S": position_str(pos)}},
+                ),
+                "PutItem(dedup)",
+            )
+            return False
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return True
+            raise
+
+    # ------------------------------------------------------------------------------------------- shard state
+    def load_snapshots(self, app: str, shard_id: str) -> list[ShardSnapshot]:
+        resp = with_backoff(
+            lambda: self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+                ExpressionAttributeValues={":pk": {"S": snapshot_pk(app, shard_id)}, ":s": {"S": "SNAP#"}},
+                ScanIndexForward=False,
+                Limit=50,
+            ),
+            "Query(snapshots)",
+        )
+        out = []
+        for raw in resp.get("Items", []):
+            item = from_ddb(raw)
+            out.append(
+                ShardSnapshot(
+                    parse_position(item["sk"][5:]),
+                    int(item["watermark_ms"]),
+                    {k: int(v) for k, v in item.get("counters", {}).items()},
+                )
+            )
+        return out
+
+    def save_snapshot(self, app: str, shard_id: str, snapshot: ShardSnapshot) -> None:
+        self.write_requests += 1
+        item = {
+            "pk": snapshot_pk(app, shard_id),
+            "sk": f"SNAP#{position_str(snapshot.position)}",
+            "watermark_ms": snapshot.watermark_ms,
+            "counters": snapshot.counters,
+            "saved_ms": int(time.time() * 1000),
+            "ttl": int(time.time()) + 7 * 86400,
+        }
+        with_backoff(lambda: self.client.put_item(TableName=self.table, Item=to_ddb(item)), "PutItem(snapshot)")

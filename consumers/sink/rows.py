@@ -1,0 +1,91 @@
+"""How partial rows, dedup markers and shard snapshots map to `ClaudeCodeMetrics` items (see schemas/ITEMS.md)."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from consumers.model import Position, parse_position, position_str
+from consumers.sink.base import RowKey
+from consumers.windows.definitions import WINDOW_SIZES, iso
+
+ROW_SCHEMA_VERSION = 1
+_enc = msgspec.msgpack.Encoder()
+_dec = msgspec.msgpack.Decoder()
+
+
+def _date_time(ms: int) -> tuple[str, str, str, str]:
+    dt = datetime.fromtimestamp(ms / 1000, UTC)
+    return dt.strftime("%Y-%m-%d"), dt.strftime("%H:%M:%S"), dt.strftime("%Y-%m"), dt.strftime("%d")
+
+
+def row_type(kind: str, size: str) -> str:
+    """The TYPE part of the sort key: W1M, W1H, W1D (window dims) or U1M, U1H, U1D (users)."""
+    return f"{kind}{WINDOW_SIZES[size].tag}"
+
+
+def row_detail(shard_id: str, key: RowKey) -> str:
+    return shard_id if key.kind == "W" else f"{shard_id}#{key.bucket:03d}"
+
+
+def row_primary_key(shard_id: str, key: RowKey) -> dict[str, str]:
+    date, hms, _, _ = _date_time(key.start_ms)
+    return {
+        "pk": f"METRICS#{date}",
+        "sk": f"{hms}#{row_type(key.kind, key.size)}#{row_detail(shard_id, key)}",
+    }
+
+
+def encode_doc(doc: dict[str, object]) -> bytes:
+    return zlib.compress(_enc.encode(doc), 1)
+
+
+def decode_doc(data: bytes) -> dict[str, Any]:
+    return _dec.decode(zlib.decompress(data))  # type: ignore[no-any-return]
+
+
+def row_item(shard_id: str, key: RowKey, fence: Position, doc: dict[str, object], ttl_s: int) -> dict[str, Any]:
+    _, hms, month, day = _date_time(key.start_ms)
+    typ = row_type(key.kind, key.size)
+    detail = row_detail(shard_id, key)
+    item: dict[str, Any] = {
+        **row_primary_key(shard_id, key),
+        "kind": key.kind,
+        "window": key.size,
+        "window_start": iso(key.start_ms),
+        "start_ms": key.start_ms,
+        "shard": shard_id,
+        "bucket": key.bucket,
+        "fence": position_str(fence),
+        "v": ROW_SCHEMA_VERSION,
+        "data": encode_doc(doc),
+        "ttl": ttl_s,
+        # MetricTypeIndex: every row of one TYPE, time-sorted across days (time-range queries).
+        "gsi2pk": f"TYPE#{typ}",
+        "gsi2sk": f"{iso(key.start_ms)}#{detail}",
+    }
+    if key.size == "1d":
+        # MonthlyIndex: the daily rows of a month in one query (monthly views).
+        item["gsi3pk"] = f"MONTH#{month}"
+        item["gsi3sk"] = f"{day}#{hms}#{typ}#{detail}"
+    return item
+
+
+def row_key_from_item(item: dict[str, Any]) -> tuple[str, RowKey]:
+    key = RowKey(item["kind"], item["window"], int(item["start_ms"]), int(item.get("bucket", 0)))
+    return item["shard"], key
+
+
+def fence_of(item: dict[str, Any]) -> Position:
+    return parse_position(item["fence"])
+
+
+def dedup_key(fingerprint: str) -> dict[str, str]:
+    return {"pk": f"DEDUP#{fingerprint}", "sk": "DEDUP"}
+
+
+def snapshot_pk(app: str, shard_id: str) -> str:
+    return f"SHARD#{app}#{shard_id}"

@@ -1,0 +1,62 @@
+"""Tumbling windows, epoch-aligned in UTC, `[start, end)`, identified by (size name, start_ms)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class WindowSize:
+    name: str  # "1m" | "1h" | "1d"
+    duration_ms: int
+    #: How long a clean window stays in memory after the watermark passed its end (reloaded if late data comes).
+    keep_after_end_ms: int
+    #: Time to live of its DynamoDB items after the window ends.
+    ttl_ms: int
+
+    def __post_init__(self) -> None:
+        if self.duration_ms <= 0:
+            raise ValueError("duration_ms must be positive")
+
+    def start_of(self, timestamp_ms: int) -> int:
+        return timestamp_ms - timestamp_ms % self.duration_ms
+
+    def end_of(self, start_ms: int) -> int:
+        return start_ms + self.duration_ms
+
+    @property
+    def tag(self) -> str:
+        """Upper-case form used in DynamoDB sort keys (`1m` → `1M`)."""
+        return self.name.upper()
+
+
+_MIN = 60_000
+_HOUR = 60 * _MIN
+_DAY = 24 * _HOUR
+
+WINDOW_SIZES: dict[str, WindowSize] = {
+    "1m": WindowSize("1m", _MIN, keep_after_end_ms=2 * _MIN, ttl_ms=2 * _DAY),
+    "1h": WindowSize("1h", _HOUR, keep_after_end_ms=10 * _MIN, ttl_ms=35 * _DAY),
+    "1d": WindowSize("1d", _DAY, keep_after_end_ms=30 * _MIN, ttl_ms=400 * _DAY),
+}
+
+
+def window_size(name: str) -> WindowSize:
+    try:
+        return WINDOW_SIZES[name]
+    except KeyError:
+        raise ValueError(f"unknown window {name!r}; choose one of {', '.join(WINDOW_SIZES)}") from None
+
+
+def iso(ms: int) -> str:
+    """`2026-11-20T23:00:00Z` for a millisecond epoch timestamp."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> int:
+    """ISO 8601 (a trailing Z or offset; naive means UTC) → epoch ms."""
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1000)

@@ -1,0 +1,183 @@
+"""Exactly-once effect of the shard pipeline under crashes, partial flushes, redeliveries and lease moves.
+
+Expected values come from plain Python over the generated points (tests/core/telemetry.py), never from ccstream.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from consumers.config import Tunables
+from consumers.model import SourceRecord
+from consumers.pipeline import ShardPipeline
+from consumers.query.api import query_metric
+from consumers.query.reader import MemoryRowReader
+from consumers.sink.memory import MemoryStores
+from tests.core.telemetry import PRICE, Point, envelope_bytes, expected_totals, expected_users, random_events
+
+START = 1_763_679_600_000  # 2025-11-20T23:00:00Z
+SPAN = 3 * 3600 * 1000  # crosses midnight UTC
+SIZES = {"1m": 60_000, "1h": 3_600_000, "1d": 86_400_000}
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingStores(MemoryStores):
+    """Memory stores that can fail after N more row writes (a crash in the middle of a flush)."""
+
+    fail_after: int | None = None
+
+    def save_rows(self, shard_id, rows):  # type: ignore[no-untyped-def]
+        for w in rows:
+            if self.fail_after is not None:
+                if self.fail_after == 0:
+                    self.fail_after = None
+                    raise Crash("mid-flush")
+                self.fail_after -= 1
+            super().save_rows(shard_id, [w])
+
+
+def build_shards(seed: int, n_records: int, shards: int = 2) -> tuple[dict[str, list[SourceRecord]], list[Point]]:
+    rng = random.Random(seed)
+    by_shard: dict[str, list[SourceRecord]] = {f"shardId-{i:012d}": [] for i in range(shards)}
+    points: list[Point] = []
+    event_id = 0
+    for r in range(n_records):
+        events = random_events(rng, rng.randrange(1, 6), START, SPAN)
+        events.sort(key=lambda e: e[0])
+        batch = []
+        for ts, line, pts in events:
+            batch.append((event_id, ts, line))
+            event_id += 1
+            points.extend(pts)
+        shard = rng.choice(list(by_shard))
+        seq = 10**55 + r  # ~56 digits, like real Kinesis
+        by_shard[shard].append(SourceRecord(shard, seq, 0, f"pk{r}", envelope_bytes(f"s{r % 3}", batch), START + SPAN))
+    return by_shard, points
+
+
+def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None):  # type: ignore[no-untyped-def]
+    """Drive each shard like the KCL would: batches, flushes, checkpoints; crash and restart at random."""
+    tunables = tunables or Tunables(flush_interval_ms=5, user_flush_interval_ms=15)
+    crashes = 0
+    for shard, records in by_shard.items():
+        clock = [0]
+        checkpoint = None
+
+        def new_pipeline(shard=shard, clock=clock):  # type: ignore[no-untyped-def]
+            p = ShardPipeline("app", shard, stores.stores(), tunables, clock_ms=lambda: clock[0])
+            p.restore(checkpoint)  # noqa: B023 - deliberately the *current* checkpoint
+            return p
+
+        pipe = new_pipeline()
+        i = 0
+        while True:
+            start = 0 if checkpoint is None else next(k for k, r in enumerate(records) if r.position == checkpoint) + 1
+            i = max(i, start)
+            if i >= len(records):
+                break
+            n = rng.randrange(1, 6)
+            pipe.process(records[i : i + n])
+            i += n
+            clock[0] += rng.randrange(1, 10)
+            try:
+                if crash_rate and rng.random() < crash_rate / 2:
+                    stores.fail_after = rng.randrange(0, 4)
+                snap = pipe.flush(force=i >= len(records))
+                if crash_rate and rng.random() < crash_rate / 2:
+                    raise Crash("after writes, before checkpoint")
+                if snap is not None:
+                    pipe.remember_checkpoint(snap)
+                    checkpoint = snap.position
+            except Crash:
+                crashes += 1
+                stores.fail_after = None
+                pipe = new_pipeline()
+                i = 0  # replay from the checkpoint
+                continue
+            if i >= len(records) and not pipe.has_unflushed:
+                break
+    return crashes
+
+
+def assert_matches(stores: MemoryStores, points: list[Point]) -> None:
+    reader = MemoryRowReader(stores)
+    lo, hi = START - 86_400_000, START + SPAN + 86_400_000
+    for size, ms in SIZES.items():
+        for by in [(), ("department",), ("model", "type"), ("decision", "language")]:
+            exp = expected_totals(points, ms, by)
+            got = {}
+            for metric in {k[1] for k in exp}:
+                for row in query_metric(reader, metric, size, by, lo, hi):
+                    got[(row.window_start_ms, metric, *(row.labels[a] for a in by))] = row.value
+            assert got.keys() == exp.keys(), (size, by)
+            for k, v in exp.items():
+                assert math.isclose(got[k], v, rel_tol=1e-9), (size, by, k, got[k], v)
+        users = {r.window_start_ms: r.value for r in query_metric(reader, "active_users", size, (), lo, hi)}
+        assert users == {k: float(len(v)) for k, v in expected_users(points, ms).items()}
+    # priced cost is token usage × list price of (model, type), for models in the price table
+    exp_cost: dict[int, float] = {}
+    for p in points:
+        if p.metric == "claude_code.token.usage" and p.attrs["model"] in PRICE:
+            d = p.ts - p.ts % SIZES["1d"]
+            exp_cost[d] = exp_cost.get(d, 0.0) + p.value * PRICE[p.attrs["model"]][p.attrs["type"]] / 1e6
+    got_cost = {r.window_start_ms: r.value for r in query_metric(reader, "ccstream.token_cost.usd", "1d", (), lo, hi)}
+    assert got_cost.keys() == exp_cost.keys()
+    for k in exp_cost:
+        assert math.isclose(got_cost[k], exp_cost[k], rel_tol=1e-9)
+
+
+def test_clean_run_matches_independent_sums() -> None:
+    by_shard, points = build_shards(1, 120)
+    stores = CrashingStores()
+    consume(by_shard, stores, random.Random(1))
+    assert_matches(stores, points)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_crashes_anywhere_never_drop_or_double_count(seed: int) -> None:
+    by_shard, points = build_shards(100 + seed, 80)
+    stores = CrashingStores()
+    crashes = consume(by_shard, stores, random.Random(seed), crash_rate=0.4)
+    assert crashes > 0
+    assert_matches(stores, points)
+
+
+def test_cloudwatch_redelivery_counts_once() -> None:
+    by_shard, points = build_shards(7, 60)
+    # CloudWatch redelivers every record's bytes again, as new Kinesis records on the *other* shard.
+    shards = list(by_shard)
+    redelivered = {s: list(rs) for s, rs in by_shard.items()}
+    for i, s in enumerate(shards):
+        other = shards[(i + 1) % len(shards)]
+        for k, r in enumerate(by_shard[s]):
+            redelivered[other].append(SourceRecord(other, 2 * 10**55 + k, 0, r.partition_key, r.data, r.arrival_ms))
+    stores = CrashingStores()
+    consume(redelivered, stores, random.Random(7), crash_rate=0.3)
+    assert_matches(stores, points)
+    dup = sum(s.counters.get("duplicate_records", 0) for v in stores.snapshots.values() for s in v[-1:])
+    assert dup == sum(len(v) for v in by_shard.values())
+
+
+def test_lease_moves_to_a_second_worker_mid_stream() -> None:
+    """Worker A flushes part of a shard and dies without checkpointing; worker B replays from A's checkpoint."""
+    by_shard, points = build_shards(9, 60, shards=1)
+    ((shard, records),) = by_shard.items()
+    stores = CrashingStores()
+    tun = Tunables(flush_interval_ms=0, user_flush_interval_ms=0)
+    a = ShardPipeline("app", shard, stores.stores(), tun, clock_ms=lambda: 0)
+    a.process(records[:20])
+    snap = a.flush()
+    a.remember_checkpoint(snap)
+    a.process(records[20:40])
+    a.flush()  # rows written up to record 40, checkpoint still at 20
+    b = ShardPipeline("app", shard, stores.stores(), tun, clock_ms=lambda: 0)
+    b.restore(snap.position)
+    b.process(records[20:])
+    b.remember_checkpoint(b.flush(force=True))
+    assert_matches(stores, points)
