@@ -1,0 +1,183 @@
+"""The aggregator's record processor: amazon_kclpy's v3 interface around `ShardPipeline`.
+
+Run by the Java MultiLangDaemon as `python -m consumers.kcl.processor` (one process per shard lease); talks to the
+daemon over stdin/stdout, so it logs to stderr only. Settings come from the environment (`AWS_ENDPOINT_URL`,
+`AWS_REGION`, `CCSTREAM_*`, see `ProcessorSettings`).
+
+Failure policy (kclpy swallows exceptions from processors and then moves on, which would skip records):
+- a failure while processing a batch exits the process, so the KCL restarts the shard from its last checkpoint;
+- a failed flush keeps the state and is retried with the next batch; after `max_flush_failures` in a row the
+  process exits; nothing is checkpointed that is not written;
+- a row fenced by a newer writer means another worker owns the shard: exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from amazon_kclpy import kcl
+from amazon_kclpy.checkpoint_error import CheckpointError
+from amazon_kclpy.v3 import processor
+
+from consumers.aws import AwsTarget
+from consumers.config import Names, Tunables
+from consumers.errors import SinkRetryableError
+from consumers.model import Position, SourceRecord
+from consumers.pipeline import ShardPipeline
+from consumers.sink.base import FencedError, Stores
+from consumers.sink.deadletter import S3DeadLetters
+from consumers.sink.dynamodb import DynamoStores
+
+log = logging.getLogger("ccstream.processor")
+
+
+@dataclass(frozen=True)
+class ProcessorSettings:
+    names: Names
+    tunables: Tunables
+    target: AwsTarget
+    deadletter_bucket: str | None
+    max_flush_failures: int = 5
+
+    @classmethod
+    def from_env(cls) -> ProcessorSettings:
+        env = os.environ
+        t = Tunables()
+        tunables = Tunables(
+            allowed_lateness_ms=int(env.get("CCSTREAM_ALLOWED_LATENESS_MS", t.allowed_lateness_ms)),
+            max_future_ms=int(env.get("CCSTREAM_MAX_FUTURE_MS", t.max_future_ms)),
+            flush_interval_ms=int(env.get("CCSTREAM_FLUSH_INTERVAL_MS", t.flush_interval_ms)),
+            user_flush_interval_ms=int(env.get("CCSTREAM_USER_FLUSH_INTERVAL_MS", t.user_flush_interval_ms)),
+            user_buckets=int(env.get("CCSTREAM_USER_BUCKETS", t.user_buckets)),
+        )
+        return cls(Names.from_env(), tunables, AwsTarget.from_env(), env.get("CCSTREAM_DEADLETTER_BUCKET"))
+
+    def build_stores(self) -> Stores:
+        ddb = DynamoStores(self.target.client("dynamodb"), self.names.table)
+        bucket = self.deadletter_bucket
+        if not bucket:
+            account = self.target.client("sts").get_caller_identity()["Account"]
+            bucket = self.names.deadletter_bucket(account, self.target.region)
+        return Stores(rows=ddb, dedup=ddb, state=ddb, dead_letters=S3DeadLetters(self.target.client("s3"), bucket))
+
+
+def parse_checkpoint(seq: str | None, sub: int | None) -> Position | None:
+    """The KCL's checkpoint as a position; None for TRIM_HORIZON / LATEST / AT_TIMESTAMP / no checkpoint."""
+    if seq is None or not str(seq).isdigit():
+        return None
+    return int(seq), int(sub or 0)
+
+
+def to_source_record(shard_id: str, r: Any) -> SourceRecord:
+    return SourceRecord(
+        shard_id=shard_id,
+        sequence_number=int(r.sequence_number),
+        sub_sequence_number=int(r.sub_sequence_number or 0),
+        partition_key=r.partition_key,
+        data=r.binary_data,
+        arrival_ms=int(r.timestamp_millis or 0),
+    )
+
+
+class AggregatorProcessor(processor.RecordProcessorBase):
+    def __init__(self, settings: ProcessorSettings) -> None:
+        self.settings = settings
+        self.pipeline: ShardPipeline | None = None
+        self.shard_id = ""
+        self._flush_failures = 0
+
+    # -- the five v3 callbacks ------------------------------------------------------------------------------
+    def initialize(self, initialize_input: Any) -> None:
+        self.shard_id = initialize_input.shard_id
+        checkpoint = parse_checkpoint(initialize_input.sequence_number, initialize_input.sub_sequence_number)
+        self.pipeline = ShardPipeline(
+            self.settings.names.consumer_app, self.shard_id, self.settings.build_stores(), self.settings.tunables
+        )
+        self.pipeline.restore(checkpoint)
+        log.info("%s: initialized at %s", self.shard_id, initialize_input.sequence_number)
+
+    def process_records(self, process_records_input: Any) -> None:
+        assert self.pipeline is not None
+        records = [to_source_record(self.shard_id, r) for r in process_records_input.records]
+        try:
+            self.pipeline.process(records)
+        except Exception:
+            log.exception("%s: processing failed; exiting so the KCL replays from the last checkpoint", self.shard_id)
+            raise SystemExit(3) from None
+        self._flush_and_checkpoint(process_records_input.checkpointer, force=False)
+
+    def lease_lost(self, lease_lost_input: Any) -> None:
+        log.warning("%s: lease lost; dropping in-memory state", self.shard_id)
+        if self.pipeline is not None:
+            self.pipeline.drop()
+
+    def shard_ended(self, shard_ended_input: Any) -> None:
+        self._flush_and_checkpoint(shard_ended_input.checkpointer, force=True, required=True)
+        # Children only start once the parent is checkpointed at SHARD_END.
+        self._checkpoint(shard_ended_input.checkpointer, None)
+        log.info("%s: shard ended and checkpointed", self.shard_id)
+
+    def shutdown_requested(self, shutdown_requested_input: Any) -> None:
+        self._flush_and_checkpoint(shutdown_requested_input.checkpointer, force=True, required=True)
+        log.info("%s: shutdown requested; flushed and checkpointed", self.shard_id)
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+    def _flush_and_checkpoint(self, checkpointer: Any, force: bool, required: bool = False) -> None:
+        assert self.pipeline is not None
+        attempts = 5 if required else 1
+        for attempt in range(attempts):
+            try:
+                snap = self.pipeline.flush(force=force)
+                break
+            except FencedError as exc:
+                log.error("%s: another worker wrote newer rows (%s); exiting", self.shard_id, exc)
+                raise SystemExit(4) from None
+            except (SinkRetryableError, Exception) as exc:
+                self._flush_failures += 1
+                log.warning("%s: flush failed (%s), %d in a row", self.shard_id, exc, self._flush_failures)
+                if self._flush_failures >= self.settings.max_flush_failures:
+                    log.error("%s: flush keeps failing; exiting so the KCL replays", self.shard_id)
+                    raise SystemExit(5) from None
+                time.sleep(min(0.2 * 2**attempt, 5))
+        else:
+            raise SystemExit(5)
+        self._flush_failures = 0
+        if snap is not None:
+            self.pipeline.remember_checkpoint(snap)
+            self._checkpoint(checkpointer, snap.position)
+
+    def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:
+        for attempt in range(5):
+            try:
+                if position is None:
+                    checkpointer.checkpoint()
+                else:
+                    checkpointer.checkpoint(str(position[0]), position[1])
+                return
+            except CheckpointError as exc:
+                if exc.value == "ThrottlingException" and attempt < 4:
+                    time.sleep(0.5 * 2**attempt)
+                    continue
+                if exc.value == "ShutdownException":
+                    log.warning("%s: checkpoint refused (lease lost or shutting down)", self.shard_id)
+                    if self.pipeline is not None:
+                        self.pipeline.drop()
+                    return
+                log.error("%s: checkpoint failed: %s", self.shard_id, exc.value)
+                return
+
+
+def main() -> None:
+    logging.basicConfig(
+        stream=sys.stderr, level=os.environ.get("CCSTREAM_LOG_LEVEL", "INFO"), format="%(name)s %(message)s"
+    )
+    kcl.KCLProcess(AggregatorProcessor(ProcessorSettings.from_env())).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The same exactly-once scenarios against the DynamoDB stores on the embedded emulator (over HTTP)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+
+from consumers.aws import AwsTarget
+from consumers.query.reader import DynamoRowReader
+from consumers.sink.base import Stores
+from consumers.sink.dynamodb import DynamoStores
+from consumers.sink.memory import MemoryStores
+from tests.core import test_pipeline_exactly_once as scenario
+from tests.core.tables import create_metrics_table
+
+pytestmark = pytest.mark.emulator
+
+
+class CrashingDynamo(DynamoStores):
+    fail_after: int | None = None
+
+    def __init__(self, client, table):  # type: ignore[no-untyped-def]
+        super().__init__(client, table)
+        self.letters = MemoryStores()
+
+    def save_rows(self, shard_id, rows):  # type: ignore[no-untyped-def]
+        for w in rows:
+            if self.fail_after is not None:
+                if self.fail_after == 0:
+                    self.fail_after = None
+                    raise scenario.Crash("mid-flush")
+                self.fail_after -= 1
+            super().save_rows(shard_id, [w])
+
+    def stores(self) -> Stores:
+        return Stores(rows=self, dedup=self, state=self, dead_letters=self.letters)
+
+
+def _reader_check(monkeypatch, reader, points):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(scenario, "MemoryRowReader", lambda _stores: reader)
+    scenario.assert_matches(None, points)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_crashes_on_dynamodb(aws: AwsTarget, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    client = aws.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    create_metrics_table(client, table)
+    by_shard, points = scenario.build_shards(300 + seed, 30)
+    stores = CrashingDynamo(client, table)
+    crashes = scenario.consume(by_shard, stores, random.Random(seed), crash_rate=0.4)
+    assert crashes > 0
+    _reader_check(monkeypatch, DynamoRowReader(client, table), points)
+
+
+def test_redelivery_on_dynamodb(aws: AwsTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = aws.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    create_metrics_table(client, table)
+    by_shard, points = scenario.build_shards(42, 25)
+    twice = {s: list(rs) for s, rs in by_shard.items()}
+    for s, rs in by_shard.items():
+        twice[s] += [type(r)(s, r.sequence_number + 10**54, 0, r.partition_key, r.data, r.arrival_ms) for r in rs]
+    stores = CrashingDynamo(client, table)
+    scenario.consume(twice, stores, random.Random(3))
+    _reader_check(monkeypatch, DynamoRowReader(client, table), points)
