@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from hypothesis import given, settings
@@ -54,7 +55,7 @@ def close_dims(a: dict, b: dict) -> bool:
 def test_window_partials_merge_in_any_split_and_order(items, cuts, rnd) -> None:  # type: ignore[no-untyped-def]
     whole = window_of(items)
     bounds = sorted({0, len(items), *(c % (len(items) + 1) for c in cuts)})
-    parts = [window_of(items[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [window_of(items[a:b]) for a, b in itertools.pairwise(bounds)]
     rnd.shuffle(parts)
     merged = WindowPartial()
     for p in parts:
@@ -68,7 +69,7 @@ def test_window_partials_merge_in_any_split_and_order(items, cuts, rnd) -> None:
 def test_user_partials_merge_in_any_split_and_order(items, cuts, rnd) -> None:  # type: ignore[no-untyped-def]
     whole = user_of(items)
     bounds = sorted({0, len(items), *(c % (len(items) + 1) for c in cuts)})
-    parts = [user_of(items[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [user_of(items[a:b]) for a, b in itertools.pairwise(bounds)]
     rnd.shuffle(parts)
     merged = UserPartial()
     for p in parts:
