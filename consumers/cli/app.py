@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "replay_cmd",
     "consume_cmd",
     "query_cmd",
+    "athena_cmd",
 )
 
 app = typer.Typer(

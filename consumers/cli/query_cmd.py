@@ -1,9 +1,63 @@
-"""`ccstream query` (placeholder: registers nothing yet)."""
+"""`ccstream query`: read the windowed aggregates from DynamoDB."""
 
 from __future__ import annotations
 
+import json
+import time
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from consumers.cli.common import EndpointOption, JsonOption, RegionOption, names, target
+from consumers.errors import UnsupportedQuery
+from consumers.query.api import COST_PAIR, cost_mismatches, query_metric, supported_help
+from consumers.query.reader import DynamoRowReader
+from consumers.windows.definitions import WINDOW_SIZES, iso, parse_iso
+
+DEFAULT_WINDOWS_BACK = 60
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    app.command("query", help=f"Read windowed aggregates from DynamoDB. {supported_help()}")(query)
+
+
+def query(
+    metric: str = typer.Argument(
+        ..., help="claude_code.token.usage, …, ccstream.token_cost.usd, active_users, sessions"
+    ),
+    window: str = typer.Option("1h", "--window", "-w", help="Window size: 1m, 1h or 1d."),
+    by: list[str] = typer.Option([], "--by", "-b", help="Group by attribute (repeat for several)."),
+    from_: str | None = typer.Option(None, "--from", help="ISO start (default: 60 windows before --to)."),
+    to: str | None = typer.Option(None, "--to", help="ISO end, exclusive (default: now)."),
+    as_json: bool = JsonOption,
+    endpoint_url: str | None = EndpointOption,
+    region: str | None = RegionOption,
+) -> None:
+    """Print one metric per window (merging every shard's partial rows), optionally grouped."""
+    if window not in WINDOW_SIZES:
+        raise UnsupportedQuery(f"unknown window {window!r}. Supported {supported_help()}")
+    to_ms = parse_iso(to) if to else int(time.time() * 1000)
+    from_ms = parse_iso(from_) if from_ else to_ms - DEFAULT_WINDOWS_BACK * WINDOW_SIZES[window].duration_ms
+    aws = target(endpoint_url, region)
+    reader = DynamoRowReader(aws.client("dynamodb"), names().table)
+    rows = query_metric(reader, metric, window, tuple(by), from_ms, to_ms)
+    err = Console(stderr=True)
+    if metric in COST_PAIR:
+        for m in cost_mismatches(reader, window, tuple(by), from_ms, to_ms):
+            err.print(
+                f"[yellow]cost mismatch[/] {iso(m.window_start_ms)} {m.labels or ''}: Claude Code reported "
+                f"${m.reported_usd:.4f}, token usage × list price = ${m.priced_usd:.4f} (×{m.ratio:.2f})"
+            )
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in rows], indent=None))
+        return
+    table = Table(title=f"{metric} per {window}  [{iso(from_ms)} → {iso(to_ms)})")
+    label_cols = list(dict.fromkeys(k for r in rows for k in r.labels))
+    for col in ["window_start", *label_cols, "value"]:
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for r in rows:
+        table.add_row(iso(r.window_start_ms), *(r.labels.get(c, "") for c in label_cols), f"{r.value:,.6g}")
+    Console().print(table)
+    if not rows:
+        err.print("no rows in this range (is the consumer running? try a wider --from/--to)")

@@ -75,7 +75,7 @@ def query_metric(
         for start, up in sorted(merge_user_rows(reader, window, from_ms, to_ms).items()):
             for user, entry in sorted(up.users.items()):
                 if metric in entry.sums:
-                    rows.append(QueryRow(start, {"user": user}, entry.sums[metric]))
+                    rows.append(QueryRow(start, {by[0]: user}, entry.sums[metric]))
         return rows
     ds = dimension_set(by)
     if ds is None:
@@ -86,3 +86,38 @@ def query_metric(
             if metric in sums:
                 rows.append(QueryRow(start, ds.values_of(key), sums[metric]))
     return rows
+
+
+COST_PAIR = ("claude_code.cost.usage", "ccstream.token_cost.usd")
+
+
+@dataclass(frozen=True)
+class CostMismatch:
+    window_start_ms: int
+    labels: dict[str, str]
+    reported_usd: float
+    priced_usd: float
+
+    @property
+    def ratio(self) -> float:
+        return self.reported_usd / self.priced_usd if self.priced_usd else float("inf")
+
+
+def cost_mismatches(
+    reader: RowReader, window: str, by: tuple[str, ...], from_ms: int, to_ms: int, tolerance: float = 0.25
+) -> list[CostMismatch]:
+    """Windows where Claude Code's own cost estimate and token usage × list price differ by more than `tolerance`."""
+    reported = {
+        (r.window_start_ms, tuple(sorted(r.labels.items()))): r.value
+        for r in query_metric(reader, COST_PAIR[0], window, by, from_ms, to_ms)
+    }
+    priced = {
+        (r.window_start_ms, tuple(sorted(r.labels.items()))): r.value
+        for r in query_metric(reader, COST_PAIR[1], window, by, from_ms, to_ms)
+    }
+    out = []
+    for key in sorted(reported.keys() | priced.keys()):
+        a, b = reported.get(key, 0.0), priced.get(key, 0.0)
+        if max(a, b) > 0.01 and abs(a - b) > tolerance * max(a, b):
+            out.append(CostMismatch(key[0], dict(key[1]), a, b))
+    return out
