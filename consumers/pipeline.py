@@ -13,7 +13,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from consumers.aggregates.dimensions import DIMENSION_SETS
+from consumers.aggregates.batch import FineBatch
+from consumers.aggregates.dimensions import Signature, model_and_type, signature_key, signature_of
 from consumers.aggregates.partials import UserPartial, WindowPartial
 from consumers.aggregates.pricing import derived_values
 from consumers.config import Tunables
@@ -22,13 +23,14 @@ from consumers.model import DeadLetter, Position, SourceRecord
 from consumers.sink.base import RowKey, RowWrite, ShardSnapshot, StoredRow, Stores
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
 from consumers.windows.watermark import Lateness, Watermark
-from schemas.catalogue import user_key
+from schemas.catalogue import TOKEN_USAGE, user_key
 from schemas.emf import DataPoint
 from schemas.prices import PriceTable, load_prices
 
 log = logging.getLogger(__name__)
 
 NO_POSITION: Position = (-1, -1)
+MINUTE_MS = 60_000
 
 
 @dataclass(slots=True)
@@ -72,6 +74,9 @@ class ShardPipeline:
         self.clock_ms = clock_ms
         self.prices = prices or load_prices()
         self.sizes: tuple[WindowSize, ...] = tuple(WINDOW_SIZES[n] for n in self.tunables.window_sizes)
+        if any(s.duration_ms % MINUTE_MS for s in self.sizes):
+            raise ValueError("window sizes must be whole minutes (the fine pre-aggregation is per minute)")
+        self._buckets: dict[str, int] = {}
         self.watermark = Watermark(self.tunables.allowed_lateness_ms, self.tunables.max_future_ms)
         self.counters = Counters()
         self.rows: dict[RowKey, RowState] = {}
@@ -117,7 +122,7 @@ class ShardPipeline:
                 claims.append((d.fingerprint, rec.position))
         duplicates = self.stores.dedup.claim(self.shard_id, claims) if claims else set()
 
-        planned: list[tuple[Position, DataPoint, list[RowKey], str | None]] = []
+        accepted: list[tuple[Position, list[DataPoint]]] = []
         for rec, d in decoded:
             self.counters.add("records")
             self.position = rec.position
@@ -131,6 +136,7 @@ class ShardPipeline:
             self.counters.add("log_events", d.event_count)
             for dl in d.dead_letters:
                 self._dead(dl)
+            points: list[DataPoint] = []
             for ev in d.events:
                 for point in ev.points:
                     verdict = self.watermark.classify(point.timestamp_ms, rec.arrival_ms)
@@ -138,22 +144,95 @@ class ShardPipeline:
                         self._dead(self._late_letter(rec, ev.log_event_id, ev.index, point, verdict))
                         continue
                     self.watermark.observe(point.timestamp_ms)
-                    user = user_key(point.attributes)
-                    planned.append((rec.position, point, self._row_keys(point.timestamp_ms, user), user))
-                    self.counters.add("points")
+                    points.append(point)
+            if points:
+                accepted.append((rec.position, points))
+                self.counters.add("points", len(points))
         if decoded:
             self._batch_ends.append(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
+        if not accepted:
+            return
+        if not self._rollup(self._fine(accepted), accepted[0][0], accepted[-1][0]):
+            # A reloaded row's fence falls inside this batch (only right after a restart): go record by record so
+            # each row skips exactly the records it already holds.
+            for pos, points in accepted:
+                self._rollup(self._fine([(pos, points)]), pos, pos)
 
-        self._load_missing({k for _, _, keys, _ in planned for k in keys})
-        for pos, point, keys, user in planned:
-            self._apply(pos, point, keys, user)
+    def _fine(self, accepted: list[tuple[Position, list[DataPoint]]]) -> FineBatch:
+        fine = FineBatch()
+        add, add_user = fine.add, fine.add_user_only
+        last_attrs: dict[str, str] | None = None
+        sig: Signature = ()
+        user: str | None = None
+        session: str | None = None
+        for _, points in accepted:
+            for p in points:
+                ts = p.timestamp_ms
+                minute = ts - ts % MINUTE_MS
+                attrs = p.attributes
+                if attrs is not last_attrs:  # the points of one EMF line share their attributes
+                    last_attrs = attrs
+                    sig = signature_of(attrs)
+                    user = user_key(attrs)
+                    session = attrs.get("session.id")
+                add(minute, sig, user, session, p.metric, p.value)
+                if user is not None and p.metric == TOKEN_USAGE:
+                    derived = derived_values(self.prices, p.metric, p.value, attrs)
+                    if derived:
+                        add_user(minute, user, derived[0], derived[1])
+        return fine
 
-    def _row_keys(self, ts_ms: int, user: str | None) -> list[RowKey]:
-        keys = [RowKey("W", s.name, s.start_of(ts_ms)) for s in self.sizes]
-        if user is not None:
-            bucket = zlib.crc32(user.encode()) % self.tunables.user_buckets
-            keys += [RowKey("U", s.name, s.start_of(ts_ms), bucket) for s in self.sizes]
-        return keys
+    def _rollup(self, fine: FineBatch, first: Position, last: Position) -> bool:
+        """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
+        fence lies strictly inside that range."""
+        sizes = self.sizes
+        minutes = {minute for minute, _ in fine.labels} | {minute for minute, _ in fine.users}
+        w_keys = {m: [RowKey("W", z.name, z.start_of(m)) for z in sizes] for m in minutes}
+        bucket_of = self._bucket_of
+        user_buckets = {(m, user): (m, bucket_of(user)) for m, user in fine.users}
+        u_keys = {
+            mb: [RowKey("U", z.name, z.start_of(mb[0]), mb[1]) for z in sizes] for mb in set(user_buckets.values())
+        }
+        touched = {k for ks in w_keys.values() for k in ks} | {k for ks in u_keys.values() for k in ks}
+        self._load_missing(touched)
+        rows = self.rows
+        if any(first <= rows[k].base_fence < last for k in touched):
+            return False
+        live = {k for k in touched if rows[k].base_fence < first}
+        for k in live:
+            if rows[k].first_dirty is None:
+                rows[k].first_dirty = first
+
+        for (minute, sig), (sums, n) in fine.labels.items():
+            sig_key = signature_key(sig)
+            derived = None
+            tokens = sums.get(TOKEN_USAGE)
+            if tokens is not None:
+                model, typ = model_and_type(sig)
+                derived = derived_values(self.prices, TOKEN_USAGE, tokens, {"model": model, "type": typ})
+            for key in w_keys[minute]:
+                if key in live:
+                    partial: WindowPartial = rows[key].partial  # type: ignore[assignment]
+                    partial.add_sums(sig_key, sums)
+                    if derived:
+                        partial.add(sig_key, derived[0], derived[1])
+                    partial.points += n
+        for (minute, user), (sums, sessions) in fine.users.items():
+            for key in u_keys[user_buckets[(minute, user)]]:
+                if key in live:
+                    entry = rows[key].partial.entry(user)  # type: ignore[union-attr]
+                    for metric, v in sums.items():
+                        entry.sums[metric] = entry.sums.get(metric, 0.0) + v
+                    entry.sessions |= sessions
+        return True
+
+    def _bucket_of(self, user: str) -> int:
+        b = self._buckets.get(user)
+        if b is None:
+            if len(self._buckets) > 1_000_000:
+                self._buckets.clear()
+            b = self._buckets[user] = zlib.crc32(user.encode()) % self.tunables.user_buckets
+        return b
 
     def _load_missing(self, keys: set[RowKey]) -> None:
         missing = [k for k in keys if k not in self.rows]
@@ -162,33 +241,6 @@ class ShardPipeline:
         stored = self.stores.rows.load_rows(self.shard_id, missing)
         for k in missing:
             self.rows[k] = _row_from_store(k, stored.get(k))
-
-    def _apply(self, pos: Position, point: DataPoint, keys: list[RowKey], user: str | None) -> None:
-        attrs = point.attributes
-        derived = derived_values(self.prices, point.metric, point.value, attrs)
-        dim_keys = None
-        for key in keys:
-            row = self.rows[key]
-            if pos <= row.base_fence:
-                continue  # this row was written after this record: it already holds it
-            if row.first_dirty is None:
-                row.first_dirty = pos
-            partial = row.partial
-            if isinstance(partial, WindowPartial):
-                if dim_keys is None:
-                    dim_keys = [(ds.name, k) for ds in DIMENSION_SETS if (k := ds.key_of(attrs)) is not None]
-                partial.add(dim_keys, point.metric, point.value)
-                if derived:
-                    partial.add(dim_keys, derived[0], derived[1])
-                partial.points += 1
-            else:
-                entry = partial.entry(user)  # type: ignore[arg-type]
-                entry.sums[point.metric] = entry.sums.get(point.metric, 0.0) + point.value
-                if derived:
-                    entry.sums[derived[0]] = entry.sums.get(derived[0], 0.0) + derived[1]
-                session = attrs.get("session.id")
-                if session:
-                    entry.sessions.add(session)
 
     def _dead(self, dl: DeadLetter) -> None:
         self._pending_letters.append(dl)

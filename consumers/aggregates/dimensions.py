@@ -1,73 +1,51 @@
-"""The dimension sets every metric is summed by, per window.
+"""What window aggregates can be grouped by.
 
-A data point counts towards a dimension set only when it carries every attribute of the set, so the sets apply to
-any metric generically (`type` is the token type for token.usage, added/removed for lines_of_code, user/cli for
-active_time). Values come from the data: new models, teams or languages need no code change.
+Window rows keep sums per *label signature*: the tuple of every groupable attribute of a data point (missing ones
+empty). Any `--by` combination of groupable attributes is answered by projecting signatures at read time, so the
+write path does one update per signature, and new models, teams or languages need no code change. A data point
+counts towards a grouping only when it carries every attribute of it (`type` is the token type for token.usage,
+added/removed for lines_of_code, user/cli for active_time).
 Per-user sums live in the user partials (`UserPartial`), keyed by `user.email` falling back to `user.id`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-#: Separator between attribute values in a stored key (never appears in real attribute values).
-VALUE_SEPARATOR = "\x1f"
-
-
-@dataclass(frozen=True)
-class DimensionSet:
-    name: str
-    attributes: tuple[str, ...]
-
-    def key_of(self, attributes: dict[str, str]) -> str | None:
-        """The stored key of a data point's values, or None when it lacks an attribute of this set."""
-        if not self.attributes:
-            return ""
-        values = []
-        for a in self.attributes:
-            v = attributes.get(a)
-            if not v:
-                return None
-            values.append(v)
-        return VALUE_SEPARATOR.join(values)
-
-    def values_of(self, key: str) -> dict[str, str]:
-        if not self.attributes:
-            return {}
-        return dict(zip(self.attributes, key.split(VALUE_SEPARATOR), strict=True))
-
-
-DIMENSION_SETS: tuple[DimensionSet, ...] = (
-    DimensionSet("total", ()),
-    DimensionSet("model", ("model",)),
-    DimensionSet("type", ("type",)),
-    DimensionSet("model+type", ("model", "type")),
-    DimensionSet("department", ("department",)),
-    DimensionSet("team.id", ("team.id",)),
-    DimensionSet("cost_center", ("cost_center",)),
-    DimensionSet("organization", ("organization",)),
-    DimensionSet("terminal.type", ("terminal.type",)),
-    DimensionSet("decision", ("decision",)),
-    DimensionSet("tool_name", ("tool_name",)),
-    DimensionSet("language", ("language",)),
-    DimensionSet("decision+language", ("decision", "language")),
-    DimensionSet("tool_name+decision", ("tool_name", "decision")),
+#: Attributes window aggregates can be grouped by, in the order they appear in a signature.
+GROUPABLE_ATTRIBUTES: tuple[str, ...] = (
+    "model",
+    "type",
+    "department",
+    "team.id",
+    "cost_center",
+    "organization",
+    "terminal.type",
+    "decision",
+    "tool_name",
+    "language",
+    "source",
 )
 
-_BY_ATTRS = {ds.attributes: ds for ds in DIMENSION_SETS}
-_BY_NAME = {ds.name: ds for ds in DIMENSION_SETS}
+#: Separator between attribute values in a stored signature key (never appears in real attribute values).
+VALUE_SEPARATOR = "\x1f"
+
+Signature = tuple[str | None, ...]
 
 
-def dimension_set(attributes: tuple[str, ...] | list[str]) -> DimensionSet | None:
-    """The stored dimension set for these `--by` attributes (any order), or None."""
-    wanted = tuple(attributes)
-    if wanted in _BY_ATTRS:
-        return _BY_ATTRS[wanted]
-    for ds in DIMENSION_SETS:
-        if sorted(ds.attributes) == sorted(wanted):
-            return ds
-    return None
+def signature_of(attributes: dict[str, str]) -> Signature:
+    return tuple(map(attributes.get, GROUPABLE_ATTRIBUTES))
 
 
-def dimension_set_named(name: str) -> DimensionSet:
-    return _BY_NAME[name]
+def signature_key(sig: Signature) -> str:
+    return VALUE_SEPARATOR.join(v or "" for v in sig)
+
+
+def split_key(key: str) -> list[str]:
+    return key.split(VALUE_SEPARATOR)
+
+
+_MODEL = GROUPABLE_ATTRIBUTES.index("model")
+_TYPE = GROUPABLE_ATTRIBUTES.index("type")
+
+
+def model_and_type(sig: Signature) -> tuple[str, str]:
+    return sig[_MODEL] or "", sig[_TYPE] or ""

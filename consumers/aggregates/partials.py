@@ -1,6 +1,6 @@
 """The two partial aggregates a shard keeps per window, and how they merge.
 
-`WindowPartial`: for each dimension set, for each value key, the sum of every metric.
+`WindowPartial`: for each label signature (see `dimensions.py`), the sum of every metric; plus the point count.
 `UserPartial`: for each user (email, else user.id), the sum of every metric and the set of session ids — so
 distinct users and sessions are exact (the union over shards), never a top-N approximation.
 Both are commutative monoids: `merge` in any order and any split gives the same result (property-tested).
@@ -8,49 +8,75 @@ Both are commutative monoids: `merge` in any order and any split gives the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES, split_key
 
 Sums = dict[str, float]
 
 
-def _add_sums(into: Sums, other: Sums) -> None:
+def add_sums(into: Sums, other: Sums) -> None:
     for metric, v in other.items():
         into[metric] = into.get(metric, 0.0) + v
 
 
 @dataclass(slots=True)
 class WindowPartial:
-    dims: dict[str, dict[str, Sums]] = field(default_factory=dict)
+    sigs: dict[str, Sums] = field(default_factory=dict)
     points: int = 0
+    attrs: tuple[str, ...] = GROUPABLE_ATTRIBUTES
 
-    def add(self, keys: Iterable[tuple[str, str]], metric: str, value: float) -> None:
-        """Add one value under every (dimension set, value key) it belongs to."""
-        dims = self.dims
-        for ds_name, key in keys:
-            by_key = dims.get(ds_name)
-            if by_key is None:
-                by_key = dims[ds_name] = {}
-            sums = by_key.get(key)
-            if sums is None:
-                by_key[key] = {metric: value}
-            else:
-                sums[metric] = sums.get(metric, 0.0) + value
+    def add(self, sig_key: str, metric: str, value: float) -> None:
+        sums = self.sigs.get(sig_key)
+        if sums is None:
+            self.sigs[sig_key] = {metric: value}
+        else:
+            sums[metric] = sums.get(metric, 0.0) + value
+
+    def add_sums(self, sig_key: str, sums: Sums) -> None:
+        mine = self.sigs.get(sig_key)
+        if mine is None:
+            self.sigs[sig_key] = dict(sums)
+        else:
+            add_sums(mine, sums)
 
     def merge(self, other: WindowPartial) -> WindowPartial:
-        for ds_name, by_key in other.dims.items():
-            mine = self.dims.setdefault(ds_name, {})
-            for key, sums in by_key.items():
-                _add_sums(mine.setdefault(key, {}), sums)
+        if other.attrs != self.attrs:
+            other = other.reprojected(self.attrs)
+        for key, sums in other.sigs.items():
+            self.add_sums(key, sums)
         self.points += other.points
         return self
 
+    def reprojected(self, attrs: tuple[str, ...]) -> WindowPartial:
+        """The same sums keyed by another attribute list (rows written by an older or newer version)."""
+        out = WindowPartial(points=self.points, attrs=attrs)
+        for key, sums in self.sigs.items():
+            values = dict(zip(self.attrs, split_key(key), strict=True))
+            out.add_sums("\x1f".join(values.get(a, "") for a in attrs), sums)
+        return out
+
+    def group_by(self, by: tuple[str, ...]) -> dict[tuple[str, ...], Sums]:
+        """Sums per value tuple of `by`, over the signatures that carry every attribute of `by`."""
+        idx = [self.attrs.index(a) for a in by]
+        out: dict[tuple[str, ...], Sums] = {}
+        for key, sums in self.sigs.items():
+            parts = split_key(key)
+            values = tuple(parts[i] for i in idx)
+            if all(values):
+                add_sums(out.setdefault(values, {}), sums)
+        return out
+
     def to_doc(self) -> dict[str, object]:
-        return {"dims": self.dims, "points": self.points}
+        return {"attrs": list(self.attrs), "sigs": self.sigs, "points": self.points}
 
     @classmethod
     def from_doc(cls, doc: dict[str, object]) -> WindowPartial:
-        return cls(dims=doc.get("dims") or {}, points=int(doc.get("points") or 0))  # type: ignore[arg-type]
+        return cls(
+            sigs=doc.get("sigs") or {},  # type: ignore[arg-type]
+            points=int(doc.get("points") or 0),  # type: ignore[call-overload]
+            attrs=tuple(doc.get("attrs") or GROUPABLE_ATTRIBUTES),  # type: ignore[arg-type]
+        )
 
 
 @dataclass(slots=True)
@@ -72,7 +98,7 @@ class UserPartial:
     def merge(self, other: UserPartial) -> UserPartial:
         for user, e in other.users.items():
             mine = self.entry(user)
-            _add_sums(mine.sums, e.sums)
+            add_sums(mine.sums, e.sums)
             mine.sessions |= e.sessions
         return self
 

@@ -1,8 +1,9 @@
 """`ccstream query`: one metric, one window size, optional `--by` attributes, a time range → rows.
 
 Each window's answer merges the partial rows of every shard (and every user bucket). Supported:
-- any metric (Claude Code's, unknown new ones, and the derived `ccstream.token_cost.usd`) by nothing or by a
-  stored dimension set (see `aggregates/dimensions.py`), or by `user.email` (email, falling back to user.id);
+- any metric (Claude Code's, unknown new ones, and the derived `ccstream.token_cost.usd`) by nothing, by any
+  combination of the groupable attributes (see `aggregates/dimensions.py`), or by `user.email` (email, falling
+  back to user.id);
 - `active_users` and `sessions`: exact distinct counts per window (by nothing).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consumers.aggregates.dimensions import DIMENSION_SETS, dimension_set
+from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES
 from consumers.aggregates.partials import UserPartial, WindowPartial
 from consumers.errors import UnsupportedQuery
 from consumers.query.reader import RowReader
@@ -31,11 +32,11 @@ class QueryRow:
 
 
 def supported_help() -> str:
-    sets = ", ".join(" + ".join(ds.attributes) or "(none)" for ds in DIMENSION_SETS)
     return (
         f"windows: {', '.join(WINDOW_SIZES)}; METRIC: a metric name (claude_code.token.usage, …, "
-        f"ccstream.token_cost.usd) or {' / '.join(DISTINCT_METRICS)}; --by: {sets}; or user.email "
-        f"(email, falling back to user.id). active_users/sessions take no --by."
+        f"ccstream.token_cost.usd) or {' / '.join(DISTINCT_METRICS)}; --by: any combination of "
+        f"{', '.join(GROUPABLE_ATTRIBUTES)}; or user.email alone (email, falling back to user.id). "
+        f"active_users/sessions take no --by."
     )
 
 
@@ -77,14 +78,14 @@ def query_metric(
                 if metric in entry.sums:
                     rows.append(QueryRow(start, {by[0]: user}, entry.sums[metric]))
         return rows
-    ds = dimension_set(by)
-    if ds is None:
+    unknown = [a for a in by if a not in GROUPABLE_ATTRIBUTES]
+    if unknown or len(set(by)) != len(by):
         raise UnsupportedQuery(f"cannot group by {' + '.join(by)}. Supported {supported_help()}")
     rows = []
     for start, wp in sorted(merge_window_rows(reader, window, from_ms, to_ms).items()):
-        for key, sums in sorted(wp.dims.get(ds.name, {}).items()):
+        for values, sums in sorted(wp.group_by(by).items()):
             if metric in sums:
-                rows.append(QueryRow(start, ds.values_of(key), sums[metric]))
+                rows.append(QueryRow(start, dict(zip(by, values, strict=True)), sums[metric]))
     return rows
 
 

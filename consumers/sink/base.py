@@ -14,15 +14,14 @@ Dedup markers make CloudWatch's own redeliveries (same log events in a new Kines
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from consumers.model import DeadLetter, Position
 
 RowKind = Literal["W", "U"]
 
 
-@dataclass(frozen=True, slots=True)
-class RowKey:
+class RowKey(NamedTuple):
     """One partial row of one shard: kind W (window dims) or U (users, bucketed), window size and start."""
 
     kind: RowKind
