@@ -40,8 +40,17 @@ class AwsTarget:
         return boto3.Session(region_name=self.region)
 
     def client(self, service: str, **config: Any) -> Any:
-        cfg = Config(retries={"max_attempts": 3, "mode": "standard"}, **config)
-        return self.session().client(service, endpoint_url=self.endpoint_url, config=cfg)
+        config.setdefault("retries", {"max_attempts": 3, "mode": "standard"})
+        client = self.session().client(service, endpoint_url=self.endpoint_url, config=Config(**config))
+        if self.is_emulator and service == "s3":
+            client.meta.events.register("before-send.s3", _drop_expect_continue)
+        return client
+
+
+def _drop_expect_continue(request: Any, **_: Any) -> None:
+    """hypercorn answers `Expect: 100-continue` with "HTTP/1.1 100 " (no reason phrase), which botocore does not
+    recognise as a 100 response, so S3 uploads to the embedded emulator would hang. Emulators only."""
+    request.headers.pop("Expect", None)
 
 
 def _has_credentials() -> bool:

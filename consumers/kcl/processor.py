@@ -26,7 +26,6 @@ from amazon_kclpy.v3 import processor
 
 from consumers.aws import AwsTarget
 from consumers.config import Names, Tunables
-from consumers.errors import SinkRetryableError
 from consumers.model import Position, SourceRecord
 from consumers.pipeline import ShardPipeline
 from consumers.sink.base import FencedError, Stores
@@ -128,25 +127,31 @@ class AggregatorProcessor(processor.RecordProcessorBase):
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def _flush_and_checkpoint(self, checkpointer: Any, force: bool, required: bool = False) -> None:
+        """Flush what is due and checkpoint what is safe. A failed flush keeps all state (nothing is
+        checkpointed) and is retried with the next batch; `required` (shutdown, shard end) retries here."""
         assert self.pipeline is not None
         attempts = 5 if required else 1
+        snap = None
         for attempt in range(attempts):
             try:
                 snap = self.pipeline.flush(force=force)
+                self._flush_failures = 0
                 break
             except FencedError as exc:
                 log.error("%s: another worker wrote newer rows (%s); exiting", self.shard_id, exc)
                 raise SystemExit(4) from None
-            except (SinkRetryableError, Exception) as exc:
+            except Exception as exc:  # any storage failure: keep state, retry later, never checkpoint
                 self._flush_failures += 1
                 log.warning("%s: flush failed (%s), %d in a row", self.shard_id, exc, self._flush_failures)
                 if self._flush_failures >= self.settings.max_flush_failures:
                     log.error("%s: flush keeps failing; exiting so the KCL replays", self.shard_id)
                     raise SystemExit(5) from None
-                time.sleep(min(0.2 * 2**attempt, 5))
+                if attempt + 1 < attempts:
+                    time.sleep(min(0.2 * 2**attempt, 5))
         else:
-            raise SystemExit(5)
-        self._flush_failures = 0
+            if required:
+                raise SystemExit(5)
+            return
         if snap is not None:
             self.pipeline.remember_checkpoint(snap)
             self._checkpoint(checkpointer, snap.position)

@@ -49,8 +49,12 @@ def window_size(name: str) -> WindowSize:
         raise ValueError(f"unknown window {name!r}; choose one of {', '.join(WINDOW_SIZES)}") from None
 
 
+MAX_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z
+
+
 def iso(ms: int) -> str:
-    """`2026-11-20T23:00:00Z` for a millisecond epoch timestamp."""
+    """`2026-11-20T23:00:00Z` for a millisecond epoch timestamp (clamped to years 1970..9999)."""
+    ms = min(max(ms, 0), MAX_MS)
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -1,0 +1,133 @@
+"""The aggregator processor driven through amazon_kclpy's own stdio protocol (no JVM), against the emulator.
+
+The full MultiLangDaemon path is covered by tests/e2e; this harness makes the protocol details (checkpoint
+messages, shutdown, shard end, lease loss) fast to test.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+import uuid
+
+import pytest
+from amazon_kclpy import kcl
+
+from consumers.aws import AwsTarget
+from consumers.config import Names, Tunables
+from consumers.kcl.processor import AggregatorProcessor, ProcessorSettings
+from consumers.query.api import query_metric
+from consumers.query.reader import DynamoRowReader
+from tests.core.tables import create_metrics_table
+from tests.core.telemetry import envelope_bytes, expected_totals, random_events
+
+pytestmark = pytest.mark.emulator
+T0 = 1_763_679_600_000
+SHARD = "shardId-000000000007"
+
+
+def _record(seq: int, data: bytes) -> dict[str, object]:
+    return {
+        "action": "record",
+        "data": base64.b64encode(data).decode(),
+        "partitionKey": "pk",
+        "sequenceNumber": str(seq),
+        "subSequenceNumber": 0,
+        "approximateArrivalTimestamp": T0 + 10**8,
+    }
+
+
+def _run(processor: AggregatorProcessor, lines: list[dict[str, object]]) -> list[dict[str, object]]:
+    out, err = io.StringIO(), io.StringIO()
+    inp = io.StringIO("".join(json.dumps(line) + "\n" for line in lines))
+    kcl.KCLProcess(processor, input_file=inp, output_file=out, error_file=err).run()
+    assert "Caught exception" not in err.getvalue(), err.getvalue()
+    return [json.loads(x) for x in out.getvalue().splitlines() if x.strip()]
+
+
+@pytest.fixture()
+def settings(aws: AwsTarget) -> ProcessorSettings:
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    bucket = f"dl-{uuid.uuid4().hex[:8]}"
+    create_metrics_table(aws.client("dynamodb"), table)
+    aws.client("s3").create_bucket(Bucket=bucket)
+    return ProcessorSettings(
+        Names(table=table), Tunables(flush_interval_ms=0, user_flush_interval_ms=0), aws, deadletter_bucket=bucket
+    )
+
+
+def test_batches_are_checkpointed_after_rows_land(settings: ProcessorSettings) -> None:
+    rng = random.Random(5)
+    points, batches, seq = [], [], 10**50
+    for _ in range(4):
+        recs = []
+        for _ in range(3):
+            evs = random_events(rng, 4, T0, 3_600_000)
+            for _, _, pts in evs:
+                points.extend(pts)
+            seq += 1
+            recs.append(_record(seq, envelope_bytes("s", [(i, ts, ln) for i, (ts, ln, _) in enumerate(evs)])))
+        batches.append(recs)
+    lines: list[dict[str, object]] = [
+        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0}
+    ]
+    for recs in batches:
+        lines.append({"action": "processRecords", "records": recs, "millisBehindLatest": 0})
+        lines.append(
+            {
+                "action": "checkpoint",
+                "sequenceNumber": recs[-1]["sequenceNumber"],
+                "subSequenceNumber": 0,
+                "error": None,
+            }
+        )
+    lines.append({"action": "shutdownRequested"})
+    out = _run(AggregatorProcessor(settings), lines)
+    checkpoints = [o for o in out if o["action"] == "checkpoint"]
+    assert [c["sequenceNumber"] for c in checkpoints] == [b[-1]["sequenceNumber"] for b in batches]
+    assert out[-1] == {"action": "status", "responseFor": "shutdownRequested"}
+
+    reader = DynamoRowReader(settings.target.client("dynamodb"), settings.names.table)
+    got = {
+        (r.window_start_ms, r.labels.get("department")): r.value
+        for r in query_metric(reader, "claude_code.commit.count", "1h", ("department",), 0, 2**62)
+    }
+    exp = {
+        (k[0], k[2]): v
+        for k, v in expected_totals(points, 3_600_000, ("department",)).items()
+        if k[1] == "claude_code.commit.count"
+    }
+    assert got == exp
+
+
+def test_shard_end_checkpoints_at_shard_end(settings: ProcessorSettings) -> None:
+    rec = _record(10**50 + 1, envelope_bytes("s", [(1, T0, random_events(random.Random(1), 1, T0, 1000)[0][1])]))
+    lines: list[dict[str, object]] = [
+        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0},
+        {"action": "processRecords", "records": [rec], "millisBehindLatest": 0},
+        {"action": "checkpoint", "sequenceNumber": rec["sequenceNumber"], "subSequenceNumber": 0, "error": None},
+        {"action": "shardEnded"},
+        {"action": "checkpoint", "sequenceNumber": "SHARD_END", "subSequenceNumber": 0, "error": None},
+    ]
+    out = _run(AggregatorProcessor(settings), lines)
+    cps = [o for o in out if o["action"] == "checkpoint"]
+    assert cps[-1]["sequenceNumber"] is None  # checkpoint() with no argument = SHARD_END
+
+
+def test_bad_records_never_stop_the_shard(settings: ProcessorSettings) -> None:
+    good = envelope_bytes("s", [(1, T0, random_events(random.Random(2), 1, T0, 1000)[0][1])])
+    recs = [_record(10**50 + 1, b"garbage"), _record(10**50 + 2, good)]
+    lines: list[dict[str, object]] = [
+        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0},
+        {"action": "processRecords", "records": recs, "millisBehindLatest": 0},
+        {"action": "checkpoint", "sequenceNumber": recs[-1]["sequenceNumber"], "subSequenceNumber": 0, "error": None},
+    ]
+    out = _run(AggregatorProcessor(settings), lines)
+    assert [o["sequenceNumber"] for o in out if o["action"] == "checkpoint"] == [recs[-1]["sequenceNumber"]]
+    s3 = settings.target.client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=settings.deadletter_bucket)["Contents"]]
+    assert len(keys) == 1 and keys[0].startswith("deadletter/bad_gzip/")
+    body = json.loads(s3.get_object(Bucket=settings.deadletter_bucket, Key=keys[0])["Body"].read())
+    assert base64.b64decode(body["payload"]) == b"garbage"
