@@ -22,7 +22,27 @@ from hypercorn.config import Config
 def _moto_app():  # type: ignore[no-untyped-def]
     from moto.server import DomainDispatcherApplication, create_backend_app
 
-    return DomainDispatcherApplication(create_backend_app)
+    return _at_least_one_chunk(DomainDispatcherApplication(create_backend_app))
+
+
+def _at_least_one_chunk(app):  # type: ignore[no-untyped-def]
+    """hypercorn's WSGI adapter sends the status and headers with the first body chunk, so a response with an
+    empty body (S3 HeadObject/HeadBucket) never starts and becomes a 500. Yield one empty chunk in that case."""
+
+    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+        body = app(environ, start_response)
+        try:
+            sent = False
+            for chunk in body:
+                sent = True
+                yield chunk
+            if not sent:
+                yield b""
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wrapped
 
 
 def free_port() -> int:
