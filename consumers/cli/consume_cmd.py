@@ -1,9 +1,117 @@
-"""`ccstream consume` (placeholder: registers nothing yet)."""
+"""`ccstream consume`: run the KCL consumers (the real Java MultiLangDaemon) on the metrics stream.
+
+The work is done by `consumers.kcl.runner.run_consumers`; this module parses options, prints progress and turns
+Ctrl-C / SIGTERM into a graceful stop.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
 import typer
+
+from consumers.cli.common import EndpointOption, RegionOption, names, target
+from consumers.kcl.drain import AppDrain
+from consumers.kcl.runner import default_worker_id, run_consumers, standard_apps
+
+DEFAULT_LOG_DIR = Path(".ccstream/logs")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("consume")(consume)
+
+
+class ProgressPrinter:
+    """Prints one status line per poll when it changes (overwriting it in place on a terminal)."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self._last = ""
+
+    def __call__(self, statuses: Sequence[AppDrain]) -> None:
+        line = " | ".join(s.summary() for s in statuses)
+        if line == self._last:
+            return
+        self._last = line
+        if self.tty:
+            typer.echo(f"\r\x1b[2K{line}", nl=False)
+        else:
+            typer.echo(line)
+
+    def finish(self) -> None:
+        if self.tty and self._last:
+            typer.echo("")
+
+
+@contextlib.contextmanager
+def _sigterm_sets(event: threading.Event) -> Iterator[None]:
+    """While inside, SIGTERM (e.g. a container stop) requests a graceful stop instead of killing us."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: event.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def consume(
+    until_idle: float | None = typer.Option(
+        None,
+        "--until-idle",
+        metavar="SECONDS",
+        help="Exit 0 once every shard is drained and checkpointed and nothing new arrived for SECONDS.",
+        show_default=False,
+    ),
+    app_choice: str = typer.Option(
+        "all", "--app", help="Which KCL application to run: aggregator, lake or all.", metavar="aggregator|lake|all"
+    ),
+    worker_id: str | None = typer.Option(
+        None,
+        "--worker-id",
+        help="KCL worker id (default: 'ccstream-local' on an emulator, '<hostname>-<random>' on AWS).",
+        show_default=False,
+    ),
+    log_dir: Path = typer.Option(
+        DEFAULT_LOG_DIR, "--log-dir", help="Where each daemon's rendered properties and log are written."
+    ),
+    endpoint_url: str | None = EndpointOption,
+    region: str | None = RegionOption,
+) -> None:
+    """Run the KCL consumers: one Java MultiLangDaemon per application.
+
+    aggregator: python -m consumers.kcl.processor, windowed aggregates into DynamoDB.
+
+    lake: python -m consumers.kcl.lake_processor, Parquet files for Athena.
+
+    Each application has its own lease table (named after it) and reads every record of the stream.
+    On an emulator, leases are pre-seeded for a fast start.
+    Ctrl-C stops gracefully: processors get shutdown_requested and checkpoint.
+    Daemon logs: LOG_DIR/<application>.log.
+    """
+    aws = target(endpoint_url, region)
+    if until_idle is not None and until_idle < 0:
+        raise typer.BadParameter("--until-idle must be >= 0 seconds")
+    apps = standard_apps(names(), app_choice, worker_id or default_worker_id(aws), aws)
+    where = aws.endpoint_url or f"AWS {aws.region}"
+    for app in apps:
+        typer.echo(f"starting {app.label} ({app.name}) on stream {app.stream} at {where}, worker {app.worker_id}")
+    typer.echo(f"daemon logs in {log_dir}/ ; first records usually arrive within 10-20 s locally. Ctrl-C to stop.")
+    printer = ProgressPrinter(tty=sys.stdout.isatty())
+    stop = threading.Event()
+    try:
+        with _sigterm_sets(stop):
+            code = run_consumers(
+                aws, apps, log_dir=log_dir, until_idle_s=until_idle, on_progress=printer, stop_event=stop
+            )
+    finally:
+        printer.finish()
+    typer.echo("idle: every shard drained and checkpointed; stopped." if code == 0 else "stopped.")
+    raise typer.Exit(code)

@@ -1,0 +1,183 @@
+"""The lake writer's record processor (amazon_kclpy v3): subscription records → Parquet files in the lake bucket.
+
+Run by the MultiLangDaemon as `python -m consumers.kcl.lake_processor`, as its own KCL application
+(`Names.lake_app`, so it has its own lease table and checkpoints). It is the local stand-in for Firehose: the same
+transform as the Firehose Lambda, Firehose-like buffering (`CCSTREAM_LAKE_MAX_ROWS`, `CCSTREAM_LAKE_FLUSH_INTERVAL_MS`)
+and the same object layout, written with pyarrow. Logs go to stderr (stdout is the daemon's protocol).
+
+Exactly what is checkpointed: after a flush has put every file of the buffered records into S3, the last of those
+records. Failure policy (kclpy swallows exceptions and the KCL would move on):
+- S3 writes are retried `max_write_attempts` times with backoff; then the process exits and the KCL replays from
+  the last checkpoint (the same records give the same object keys; the view `metrics` removes other duplicates);
+- any other exception while processing exits the same way;
+- lease lost: the buffer is dropped (nothing can be checkpointed; the next owner re-reads it);
+- shard ended / shutdown requested: flush, then checkpoint (at SHARD_END for an ended shard).
+
+With `callProcessRecordsEvenForEmptyRecordList = true` in the daemon's properties the age limit also fires on an
+idle stream; without it a partial buffer waits for the next records or the shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from amazon_kclpy import kcl
+from amazon_kclpy.checkpoint_error import CheckpointError
+from amazon_kclpy.v3 import processor
+
+from consumers.aws import AwsTarget
+from consumers.config import Names
+from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
+from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
+from consumers.lake.transform import transform_record
+from consumers.lake.writer import LakeWriter
+
+log = logging.getLogger("ccstream.lake")
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    target: AwsTarget
+    names: Names
+    limits: BufferLimits
+    max_write_attempts: int = 5
+
+    @classmethod
+    def from_env(cls) -> LakeSettings:
+        env, d = os.environ, BufferLimits()
+        limits = BufferLimits(
+            max_rows=int(env.get("CCSTREAM_LAKE_MAX_ROWS", d.max_rows)),
+            max_age_ms=int(env.get("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", d.max_age_ms)),
+        )
+        return cls(AwsTarget.from_env(), Names.from_env(), limits)
+
+    def build_writer(self) -> LakeWriter:
+        s3 = s3_client(self.target)
+        bucket = lake_bucket(self.target, self.names)
+        ensure_bucket(s3, bucket, self.target.region, create=self.target.is_emulator)
+        return LakeWriter(s3, bucket)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class LakeRecordProcessor(processor.RecordProcessorBase):
+    """One shard's lake writer. `writer` puts batches into S3; `clock_ms` and `sleep` are injectable."""
+
+    def __init__(
+        self,
+        writer: LakeWriter,
+        limits: BufferLimits | None = None,
+        *,
+        max_write_attempts: int = 5,
+        clock_ms: Callable[[], int] = _now_ms,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.writer = writer
+        self.limits = limits or BufferLimits()
+        self.max_write_attempts = max_write_attempts
+        self.clock_ms = clock_ms
+        self.sleep = sleep
+        self.shard_id = ""
+        self.buffer = LakeBuffer("", self.limits)
+
+    # -- the five v3 callbacks ------------------------------------------------------------------------------
+    def initialize(self, initialize_input: Any) -> None:
+        self.shard_id = initialize_input.shard_id
+        self.buffer = LakeBuffer(self.shard_id, self.limits)
+        log.info("%s: lake writer starting after %s", self.shard_id, initialize_input.sequence_number)
+
+    def process_records(self, process_records_input: Any) -> None:
+        try:
+            now = self.clock_ms()
+            for r in process_records_input.records:
+                position: Position = (int(r.sequence_number), int(r.sub_sequence_number or 0))
+                if self.buffer.last is not None and position <= self.buffer.last:
+                    continue  # already buffered (the KCL re-delivered it)
+                out = transform_record(r.binary_data, source=f"{self.shard_id}/{r.sequence_number}")
+                self.buffer.add(position, int(r.timestamp_millis or now), out, now)
+            if self.buffer.should_flush(self.clock_ms()):
+                self._flush_and_checkpoint(process_records_input.checkpointer)
+        except SystemExit:
+            raise
+        except Exception:
+            log.exception("%s: processing failed; exiting so the KCL replays from the last checkpoint", self.shard_id)
+            raise SystemExit(3) from None
+
+    def lease_lost(self, lease_lost_input: Any) -> None:
+        log.warning("%s: lease lost; dropping the unwritten buffer", self.shard_id)
+        self.buffer.clear()
+
+    def shard_ended(self, shard_ended_input: Any) -> None:
+        batch = self.buffer.take()
+        if batch is not None:
+            self._write(batch)
+        self._checkpoint(shard_ended_input.checkpointer, None)  # SHARD_END: children start only after this
+        log.info("%s: shard ended; flushed and checkpointed", self.shard_id)
+
+    def shutdown_requested(self, shutdown_requested_input: Any) -> None:
+        self._flush_and_checkpoint(shutdown_requested_input.checkpointer)
+        log.info("%s: shutdown requested; flushed and checkpointed", self.shard_id)
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+    def _flush_and_checkpoint(self, checkpointer: Any) -> None:
+        batch = self.buffer.take()
+        if batch is None:
+            return
+        self._write(batch)
+        self._checkpoint(checkpointer, batch.last)
+
+    def _write(self, batch: PendingBatch) -> None:
+        for attempt in range(1, self.max_write_attempts + 1):
+            try:
+                keys = self.writer.write(batch)
+            except Exception as exc:
+                log.warning("%s: writing %s failed (attempt %d): %s", self.shard_id, batch.name, attempt, exc)
+                if attempt == self.max_write_attempts:
+                    log.error("%s: giving up on %s; exiting so the KCL replays", self.shard_id, batch.name)
+                    raise SystemExit(5) from None
+                self.sleep(min(0.2 * 2 ** (attempt - 1), 5.0))
+                continue
+            log.info(
+                "%s: wrote %d rows of %d records, %d dead letters, %d objects",
+                self.shard_id, batch.row_count, batch.records, len(batch.dead_letters), len(keys),
+            )  # fmt: skip
+            return
+
+    def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:
+        for attempt in range(5):
+            try:
+                if position is None:
+                    checkpointer.checkpoint()
+                else:
+                    checkpointer.checkpoint(str(position[0]), position[1])
+                return
+            except CheckpointError as exc:
+                if exc.value == "ThrottlingException" and attempt < 4:
+                    self.sleep(0.5 * 2**attempt)
+                    continue
+                # ShutdownException / InvalidStateException: the lease is gone. The files are in S3; the next
+                # owner rewrites them from its checkpoint (same keys when the batches match, else the view dedups).
+                log.warning("%s: checkpoint refused: %s", self.shard_id, exc.value)
+                self.buffer.clear()
+                return
+
+
+def main() -> None:
+    logging.basicConfig(
+        stream=sys.stderr, level=os.environ.get("CCSTREAM_LOG_LEVEL", "INFO"), format="%(name)s %(message)s"
+    )
+    settings = LakeSettings.from_env()
+    proc = LakeRecordProcessor(settings.build_writer(), settings.limits, max_write_attempts=settings.max_write_attempts)
+    kcl.KCLProcess(proc).run()
+
+
+if __name__ == "__main__":
+    main()
