@@ -82,6 +82,11 @@ def consume(
     log_dir: Path = typer.Option(
         DEFAULT_LOG_DIR, "--log-dir", help="Where each daemon's rendered properties and log are written."
     ),
+    max_restarts: int = typer.Option(
+        3,
+        "--max-restarts",
+        help="Restart a daemon whose record processor exited (its shards resume from their checkpoints).",
+    ),
     endpoint_url: str | None = EndpointOption,
     region: str | None = RegionOption,
 ) -> None:
@@ -109,7 +114,13 @@ def consume(
     try:
         with _sigterm_sets(stop):
             code = run_consumers(
-                aws, apps, log_dir=log_dir, until_idle_s=until_idle, on_progress=printer, stop_event=stop
+                aws,
+                apps,
+                log_dir=log_dir,
+                until_idle_s=until_idle,
+                on_progress=printer,
+                stop_event=stop,
+                max_restarts=max_restarts,
             )
     finally:
         printer.finish()

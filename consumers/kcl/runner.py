@@ -167,8 +167,13 @@ def run_consumers(
     kinesis: Any | None = None,
     ddb: Any | None = None,
     clock_ms: Callable[[], int] = lambda: int(time.monotonic() * 1000),
+    max_restarts: int = 0,
 ) -> int:
-    """Run a MultiLangDaemon per app until idle (`until_idle_s`), Ctrl-C or `stop_event`; see the module doc."""
+    """Run a MultiLangDaemon per app until idle (`until_idle_s`), Ctrl-C or `stop_event`; see the module doc.
+
+    A record processor that exits (on purpose, so its shard is replayed from the last checkpoint) makes KCL 2.5
+    stop its whole daemon; up to `max_restarts` such exits restart that daemon, which resumes every shard from
+    its checkpoint. Beyond that, `DaemonExited` is raised."""
     if not apps:
         raise ConfigError("no KCL application to run")
     kinesis = kinesis or target.client("kinesis")
@@ -189,8 +194,14 @@ def run_consumers(
                 return EXIT_INTERRUPTED
             dead = next((d for d in daemons if d.exit_code() is not None), None)
             if dead is not None:
-                _stop_all(daemons)
-                raise dead.died_error()
+                if max_restarts <= 0:
+                    _stop_all(daemons)
+                    raise dead.died_error()
+                max_restarts -= 1
+                log.warning("%s: daemon exited (%s); restarting from the checkpoints", dead.app.name, dead.exit_code())
+                replacement = KclDaemon(dead.app, target, log_dir)
+                daemons[daemons.index(dead)] = replacement
+                replacement.start()
             now_ms = clock_ms()
             if timeout_s is not None and now_ms - started_ms > timeout_s * 1000:
                 _stop_all(daemons)
