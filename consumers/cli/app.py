@@ -18,7 +18,10 @@ COMMAND_MODULES = (
     "replay_cmd",
     "consume_cmd",
     "query_cmd",
+    "rollup_cmd",
     "athena_cmd",
+    "dashboard_cmd",
+    "cost_cmd",
 )
 
 app = typer.Typer(

@@ -11,8 +11,9 @@ from rich.table import Table
 
 from consumers.cli.common import EndpointOption, JsonOption, RegionOption, names, target
 from consumers.errors import UnsupportedQuery
-from consumers.query.api import COST_PAIR, cost_mismatches, query_metric, supported_help
+from consumers.query.api import COST_PAIR, QueryRow, cost_mismatches, query_metric, supported_help
 from consumers.query.reader import DynamoRowReader
+from consumers.rollup import user_history
 from consumers.windows.definitions import WINDOW_SIZES, iso, parse_iso
 
 DEFAULT_WINDOWS_BACK = 60
@@ -30,6 +31,9 @@ def query(
     by: list[str] = typer.Option([], "--by", "-b", help="Group by attribute (repeat for several)."),
     from_: str | None = typer.Option(None, "--from", help="ISO start (default: 60 windows before --to)."),
     to: str | None = typer.Option(None, "--to", help="ISO end, exclusive (default: now)."),
+    user: str | None = typer.Option(
+        None, "--user", help="One user's daily history (email or user.id) from the UserActivityIndex; --window 1d."
+    ),
     as_json: bool = JsonOption,
     endpoint_url: str | None = EndpointOption,
     region: str | None = RegionOption,
@@ -41,7 +45,13 @@ def query(
     from_ms = parse_iso(from_) if from_ else to_ms - DEFAULT_WINDOWS_BACK * WINDOW_SIZES[window].duration_ms
     aws = target(endpoint_url, region)
     reader = DynamoRowReader(aws.client("dynamodb"), names().table)
-    rows = query_metric(reader, metric, window, tuple(by), from_ms, to_ms)
+    if user is not None:
+        if window != "1d" or by:
+            raise UnsupportedQuery("--user reads the daily user items: use --window 1d and no --by")
+        history = user_history(aws.client("dynamodb"), names().table, user, from_ms, to_ms)
+        rows = [QueryRow(day, {"user": user}, sums[metric]) for day, sums in history if metric in sums]
+    else:
+        rows = query_metric(reader, metric, window, tuple(by), from_ms, to_ms)
     err = Console(stderr=True)
     if metric in COST_PAIR:
         for m in cost_mismatches(reader, window, tuple(by), from_ms, to_ms):
