@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -63,6 +64,26 @@ class ProcessorSettings:
             account = self.target.client("sts").get_caller_identity()["Account"]
             bucket = self.names.deadletter_bucket(account, self.target.region)
         return Stores(rows=ddb, dedup=ddb, state=ddb, dead_letters=S3DeadLetters(self.target.client("s3"), bucket))
+
+
+def fault_point(name: str) -> None:
+    """Fault injection for the kill tests: with `CCSTREAM_FAULT_<NAME>=<file>` set and the file holding a count
+    above zero, decrement it and SIGKILL this process here (e.g. after the rows landed, before the checkpoint)."""
+    path = os.environ.get(f"CCSTREAM_FAULT_{name.upper()}")
+    if not path:
+        return
+    try:
+        with open(path, "r+") as f:
+            left = int(f.read().strip() or 0)
+            if left <= 0:
+                return
+            f.seek(0)
+            f.write(str(left - 1))
+            f.truncate()
+    except (OSError, ValueError):
+        return
+    log.warning("fault injection: SIGKILL at %s", name)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def parse_checkpoint(seq: str | None, sub: int | None) -> Position | None:
@@ -154,6 +175,7 @@ class AggregatorProcessor(processor.RecordProcessorBase):
             return
         if snap is not None:
             self.pipeline.remember_checkpoint(snap)
+            fault_point("before_checkpoint")
             self._checkpoint(checkpointer, snap.position)
 
     def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:

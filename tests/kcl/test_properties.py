@@ -35,6 +35,7 @@ def test_emulator_rendering_has_endpoints_and_fast_timings() -> None:
         "processingLanguage": "python/3.11",
         "initialPositionInStream": "TRIM_HORIZON",
         "retrievalMode": "POLLING",
+        "callProcessRecordsEvenForEmptyRecordList": "true",
         "metricsLevel": "NONE",
         "shutdownGraceMillis": "20000",
         "kinesisEndpoint": "http://127.0.0.1:4566",
