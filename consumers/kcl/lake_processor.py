@@ -147,8 +147,12 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
                 continue
             log.info(
                 "%s: wrote %d rows of %d records, %d dead letters, %d objects",
-                self.shard_id, batch.row_count, batch.records, len(batch.dead_letters), len(keys),
-            )  # fmt: skip
+                self.shard_id,
+                batch.row_count,
+                batch.records,
+                len(batch.dead_letters),
+                len(keys),
+            )
             return
 
     def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:

@@ -1,0 +1,82 @@
+"""CloudFormation fragments for `infra/analytics.yaml`, generated from `schemas/lake.py` and the named queries.
+
+`python -m consumers.athena.cfn` prints YAML for the Glue table (columns, partition keys, projection) and one
+`AWS::Athena::NamedQuery` per query, to paste into the template; `tests/athena/test_athena_template.py` fails when
+the template drifts from these. Names of the other resources are parameters: the Glue database resource, the
+workgroup resource and the lake bucket resource are referenced by logical id.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+import yaml
+
+from consumers.athena.named import render_named_queries
+from schemas.lake import DATA_PREFIX, glue_table_input
+
+
+def logical_id(query_name: str) -> str:
+    """`top_users_by_tokens` → `QueryTopUsersByTokens`."""
+    return "Query" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", query_name) if part)
+
+
+def glue_table_resource(database_id: str = "AnalyticsDatabase", bucket_id: str = "LakeBucket") -> dict[str, Any]:
+    """The `AWS::Glue::Table` for `metrics_raw`. `${!year}` escapes keep projection placeholders out of Fn::Sub."""
+    location = f"s3://${{{bucket_id}}}/{DATA_PREFIX}"
+    table = glue_table_input(location)
+    params = table["Parameters"]
+    params["storage.location.template"] = {
+        "Fn::Sub": params["storage.location.template"]
+        .replace("${", "${!")
+        .replace(f"${{!{bucket_id}}}", f"${{{bucket_id}}}")
+    }
+    table["StorageDescriptor"]["Location"] = {"Fn::Sub": location}
+    return {
+        "Type": "AWS::Glue::Table",
+        "Properties": {
+            "CatalogId": {"Ref": "AWS::AccountId"},
+            "DatabaseName": {"Ref": database_id},
+            "TableInput": table,
+        },
+    }
+
+
+def named_query_resources(database_id: str = "AnalyticsDatabase", workgroup_id: str = "WorkGroup") -> dict[str, Any]:
+    """One `AWS::Athena::NamedQuery` per named query, by logical id."""
+    return {
+        logical_id(q.name): {
+            "Type": "AWS::Athena::NamedQuery",
+            "Properties": {
+                "Name": q.name,
+                "Description": q.description[:1024],
+                "Database": {"Ref": database_id},
+                "WorkGroup": {"Ref": workgroup_id},
+                "QueryString": q.sql,
+            },
+        }
+        for q in render_named_queries().values()
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def main() -> None:
+    resources = {"MetricsRawTable": glue_table_resource(), **named_query_resources()}
+    yaml.dump({"Resources": resources}, sys.stdout, Dumper=_Dumper, sort_keys=False, width=120)
+
+
+if __name__ == "__main__":
+    main()
