@@ -1,9 +1,106 @@
-"""`ccstream generate` (placeholder: registers nothing yet)."""
+"""`ccstream generate`: realistic synthetic Claude Code telemetry as EMF lines or captured Kinesis records."""
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
 import typer
+
+from consumers.errors import ConfigError
+from consumers.generate.lines import EmfLine
+from consumers.generate.output import OutputFormat, format_for_path, write_emf, write_kinesis
+from consumers.generate.simulator import simulate_minutes
+
+MINUTE_MS = 60_000
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("generate")(generate)
+
+
+def parse_start(text: str | None, minutes: int, now_ms: int) -> int:
+    """`--start` as epoch ms; default: `minutes` before the current whole minute (so the data ends now)."""
+    if text is None:
+        return now_ms - now_ms % MINUTE_MS - minutes * MINUTE_MS
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"--start {text!r} is not an ISO 8601 time; use e.g. 2026-11-20T22:00:00Z") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1000)
+
+
+def generate(
+    users: int = typer.Option(20, "--users", "-u", min=1, help="Number of simulated Claude Code users."),
+    minutes: int = typer.Option(60, "--minutes", "-m", min=1, help="Simulated minutes."),
+    output_format: OutputFormat | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="emf: raw EMF lines (*.emf.ndjson); kinesis: captured Kinesis records (*.kinesis.jsonl). "
+        "Default: from the --out suffix, else emf.",
+        show_default=False,
+    ),
+    start: str | None = typer.Option(
+        None,
+        "--start",
+        help="Start time, ISO 8601 (UTC if no offset). Default: MINUTES before now.",
+        show_default=False,
+    ),
+    seed: int = typer.Option(42, "--seed", help="Random seed: same seed and arguments give the same output."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output file (default: stdout).", dir_okay=False, show_default=False
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Simulate USERS developers for MINUTES minutes and write their telemetry.
+
+    Deterministic for the same --seed, --users, --minutes and --start. Output is streamed; progress goes to stderr.
+    The files can be sent into a deployment with `ccstream replay`.
+    """
+    fmt = output_format or (format_for_path(str(out)) if out else None) or OutputFormat.EMF
+    start_ms = parse_start(start, minutes, int(time.time() * 1000))
+    progress = _Progress(minutes, quiet or False)
+    with ExitStack() as stack:
+        sink: BinaryIO = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer
+        lines = progress.lines(simulate_minutes(users, minutes, start_ms, seed))
+        try:
+            written = write_emf(lines, sink) if fmt is OutputFormat.EMF else write_kinesis(lines, sink)
+            sink.flush()
+        except BrokenPipeError:  # `ccstream generate | head`: the reader has all it wanted
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+    what = "lines" if fmt is OutputFormat.EMF else "Kinesis records"
+    progress.done(f"{written:,} {what} ({progress.line_count:,} EMF lines) → {out or 'stdout'}")
+
+
+class _Progress:
+    """Minute-by-minute progress on stderr."""
+
+    def __init__(self, minutes: int, quiet: bool) -> None:
+        self.minutes = minutes
+        self.quiet = quiet
+        self.line_count = 0
+        self._started = time.monotonic()
+        self._last_print = 0.0
+
+    def lines(self, batches: Iterator[list[EmfLine]]) -> Iterator[EmfLine]:
+        for minute, batch in enumerate(batches, 1):
+            self.line_count += len(batch)
+            now = time.monotonic()
+            if not self.quiet and (now - self._last_print >= 1.0 or minute == self.minutes):
+                self._last_print = now
+                typer.echo(f"  minute {minute}/{self.minutes}: {self.line_count:,} lines", err=True)
+            yield from batch
+
+    def done(self, text: str) -> None:
+        if not self.quiet:
+            typer.echo(f"wrote {text} in {time.monotonic() - self._started:.1f}s", err=True)

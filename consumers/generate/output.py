@@ -1,0 +1,59 @@
+"""Write simulated telemetry in the two fixture formats, streaming.
+
+- `emf` (`*.emf.ndjson`): the raw EMF lines, one per line, as the collector writes them. On replay the log event
+  timestamp is the line's `_aws.Timestamp` and the log stream is `collector_log_stream(session.id)`.
+- `kinesis` (`*.kinesis.jsonl`): captured Kinesis records (see `capture`), subscription envelopes included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import BinaryIO
+
+from consumers.generate.capture import capture, encode_captured
+from consumers.generate.lines import EmfLine
+from consumers.generate.subscription import SubscriptionOptions, pack
+
+
+class OutputFormat(StrEnum):
+    EMF = "emf"
+    KINESIS = "kinesis"
+
+
+#: File name endings of each format.
+SUFFIXES = {OutputFormat.EMF: ".emf.ndjson", OutputFormat.KINESIS: ".kinesis.jsonl"}
+
+
+def format_for_path(path: str) -> OutputFormat | None:
+    """The format a file name implies, or None."""
+    for fmt, suffix in SUFFIXES.items():
+        if path.endswith(suffix):
+            return fmt
+    return None
+
+
+def write_emf(lines: Iterable[EmfLine], out: BinaryIO) -> int:
+    """Write one EMF line per line; returns the number written."""
+    count = 0
+    for line in lines:
+        out.write(line.line.encode())
+        out.write(b"\n")
+        count += 1
+    return count
+
+
+def write_kinesis(
+    lines: Iterable[EmfLine],
+    out: BinaryIO,
+    options: SubscriptionOptions | None = None,
+    shards: int = 2,
+    workers: int = 2,
+) -> int:
+    """Pack lines into subscription records and write one captured record per line; returns records written."""
+    count = 0
+    for record in capture(pack(lines, options), shards, workers):
+        out.write(encode_captured(record))
+        out.write(b"\n")
+        count += 1
+    return count

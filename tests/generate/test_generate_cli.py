@@ -1,0 +1,66 @@
+"""`ccstream generate` end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from consumers.cli.app import app
+from consumers.generate import decode_captured
+from schemas.emf import parse_line
+from schemas.envelope import decode_envelope
+
+runner = CliRunner()
+ARGS = ["generate", "--users", "40", "--minutes", "20", "--start", "2026-11-23T14:00:00Z", "--seed", "9"]
+START_MS = 1_795_442_400_000
+
+
+def test_help_describes_the_options() -> None:
+    result = runner.invoke(app, ["generate", "--help"])
+    assert result.exit_code == 0
+    for option in ("--users", "--minutes", "--format", "--start", "--seed", "--out"):
+        assert option in result.output
+
+
+def test_emf_to_stdout_is_deterministic_and_valid() -> None:
+    first = runner.invoke(app, [*ARGS, "--format", "emf", "--quiet"])
+    second = runner.invoke(app, [*ARGS, "--format", "emf", "--quiet"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    lines = first.stdout.splitlines()
+    assert lines
+    for line in lines:
+        points, _ = parse_line(line)
+        assert START_MS <= points[0].timestamp_ms < START_MS + 20 * 60_000
+
+
+def test_kinesis_file_format_from_suffix_with_progress(tmp_path: Path) -> None:
+    out = tmp_path / "sample.kinesis.jsonl"
+    result = runner.invoke(app, [*ARGS, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "minute 20/20" in result.stderr
+    rows = out.read_bytes().splitlines()
+    envelopes = [decode_envelope(decode_captured(r).data_bytes()) for r in rows]
+    assert any(env.is_control for env in envelopes)
+    events = [e for env in envelopes if not env.is_control for e in env.log_events]
+    emf = runner.invoke(app, [*ARGS, "--format", "emf", "--quiet"]).stdout.splitlines()
+    assert sorted(e.message for e in events) == sorted(emf)
+    assert f"{len(rows):,} Kinesis records" in result.stderr
+
+
+def test_bad_start_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["generate", "--start", "yesterday-ish", "--quiet"])
+    assert result.exit_code != 0
+    assert "ISO 8601" in str(result.exception)
+
+
+def test_default_start_ends_at_the_current_minute() -> None:
+    result = runner.invoke(app, ["generate", "--users", "200", "--minutes", "3", "--quiet"])
+    assert result.exit_code == 0
+    stamps = [json.loads(line)["_aws"]["Timestamp"] for line in result.stdout.splitlines()]
+    assert stamps
+    # No wall-clock assertion: only that three consecutive minutes were simulated, aligned to a minute.
+    first_minute = min(stamps) - min(stamps) % 60_000
+    assert max(stamps) < first_minute + 3 * 60_000
