@@ -289,6 +289,7 @@ class ShardPipeline:
             for w in writes:
                 row = self.rows[w.key]
                 row.first_dirty = None
+            self.counters.add("rows_written", len(writes))
         for kind in due:
             self._last_flush_ms[kind] = now
         self._evict()

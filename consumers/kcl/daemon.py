@@ -105,6 +105,19 @@ def daemon_env(target: AwsTarget, base: dict[str, str] | None = None) -> dict[st
     return env
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel SIGTERM the daemon when the Python process that started it dies (even by SIGKILL),
+    so no orphaned JVM keeps consuming (and stealing leases) after `ccstream up`/`consume` is gone."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 @dataclass(frozen=True)
 class DaemonFiles:
     """Where one daemon's rendered properties and log live."""
@@ -160,6 +173,7 @@ class KclDaemon:
             stderr=subprocess.STDOUT,
             env=daemon_env(self.target),
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         return self
 

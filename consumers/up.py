@@ -1,0 +1,169 @@
+"""`ccstream up`: the whole product on the embedded default, no Docker and no AWS account.
+
+Starts the emulator (moto over HTTP/1.1 + h2c), deploys the CloudFormation stacks into it, streams simulated
+telemetry for N users through CloudWatch Logs (so the subscription filter path runs), runs both KCL applications
+(aggregator and lake writer) under the real MultiLangDaemon, rolls up user days every minute, serves the dashboard,
+and shows live progress until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consumers.aws import AwsTarget
+from consumers.config import Names
+from consumers.emulator import EmbeddedEmulator
+from consumers.query.api import query_metric
+from consumers.query.reader import DynamoRowReader
+from consumers.rollup import DAY_MS, rollup_user_days
+from consumers.status import PipelineStatus, pipeline_status
+
+log = logging.getLogger("ccstream.up")
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    users: int = 50
+    seed: int = 7
+    port: int = 4566
+    region: str = "us-east-1"
+    backfill_minutes: int = 10
+    dashboard_port: int = 8080
+    dashboard: bool = True
+    log_dir: Path = Path(".ccstream/logs")
+    stacks: tuple[str, ...] | None = None  # None = every stack
+
+
+@dataclass
+class UpState:
+    """Shared between the worker threads and the display; each field has one writer."""
+
+    phase: str = "starting"
+    events_sent: int = 0
+    minutes_sent: int = 0
+    consumer: Sequence[Any] = ()
+    status: PipelineStatus | None = None
+    tokens_last_minute: float | None = None
+    active_users_last_minute: float | None = None
+    rollups: int = 0
+    dashboard_url: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
+    from consumers.generate.live import live_batches
+    from consumers.replay.logs import put_emf_lines
+
+    logs = target.client("logs")
+    batches = live_batches(
+        opts.users, opts.seed, backfill_minutes=opts.backfill_minutes, sleep_s=lambda s: stop.wait(min(s, 1.0))
+    )
+    for batch in batches:
+        if stop.is_set():
+            return
+        stats = put_emf_lines(logs, names.log_group, None, batch)
+        state.events_sent += stats.accepted
+        state.minutes_sent += 1
+
+
+def _consume(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
+    from consumers.kcl.runner import default_worker_id, run_consumers, standard_apps
+
+    apps = standard_apps(names, "all", default_worker_id(target), target)
+
+    def progress(statuses: Sequence[Any]) -> None:
+        state.consumer = statuses
+
+    run_consumers(target, apps, log_dir=opts.log_dir, stop_event=stop, on_progress=progress, max_restarts=10)
+
+
+def _observe(target: AwsTarget, names: Names, state: UpState, stop: threading.Event) -> None:
+    """Every few seconds: counters, the last complete minute's totals; every minute: the user-day rollup."""
+    ddb, kinesis = target.client("dynamodb"), target.client("kinesis")
+    reader = DynamoRowReader(ddb, names.table)
+    next_rollup = 0.0
+    while not stop.wait(2.0):
+        now_ms = int(time.time() * 1000)
+        try:
+            state.status = pipeline_status(kinesis, ddb, names)
+            lo = now_ms - 15 * 60_000
+            tokens = query_metric(reader, "claude_code.token.usage", "1m", (), lo, now_ms)
+            users = query_metric(reader, "active_users", "1m", (), lo, now_ms)
+            state.tokens_last_minute = tokens[-1].value if tokens else None
+            state.active_users_last_minute = users[-1].value if users else None
+            if time.monotonic() >= next_rollup:
+                rollup_user_days(reader, ddb, names.table, now_ms - now_ms % DAY_MS, now_ms + 1)
+                state.rollups += 1
+                next_rollup = time.monotonic() + 60
+        except Exception as exc:  # keep observing; show the problem instead of dying
+            state.errors.append(f"observer: {exc}")
+
+
+def _dashboard(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
+    try:
+        from consumers.dashboard.server import serve_dashboard  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    state.dashboard_url = f"http://127.0.0.1:{opts.dashboard_port}"
+    serve_dashboard(target, names, opts.dashboard_port, stop)
+
+
+def _guard(name: str, fn: Callable[[], None], state: UpState, stop: threading.Event) -> threading.Thread:
+    def run() -> None:
+        try:
+            fn()
+        except Exception as exc:
+            log.exception("%s failed", name)
+            state.errors.append(f"{name}: {exc}")
+            stop.set()
+
+    t = threading.Thread(target=run, name=f"up-{name}", daemon=True)
+    t.start()
+    return t
+
+
+def run_up(opts: UpOptions, names: Names, render: Callable[[UpState], None], say: Callable[[str], None]) -> int:
+    emulator = EmbeddedEmulator(port=opts.port).start()
+    target = AwsTarget(emulator.url, opts.region)
+    # Child processes (the KCL daemons and their record processors) inherit where AWS is.
+    os.environ.update({"AWS_ENDPOINT_URL": emulator.url, "AWS_REGION": opts.region, "AWS_DEFAULT_REGION": opts.region})
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    os.environ.setdefault("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", "10000")
+    say(f"embedded emulator on {emulator.url}")
+    state = UpState()
+    stop = threading.Event()
+    try:
+        from consumers.deploy.deployer import deploy
+
+        state.phase = "deploying"
+        deploy(target, names, list(opts.stacks) if opts.stacks else None, progress=say)
+        state.phase = "running"
+        threads = [
+            _guard("consumer", lambda: _consume(target, names, opts, state, stop), state, stop),
+            _guard("producer", lambda: _produce(target, names, opts, state, stop), state, stop),
+            _guard("observer", lambda: _observe(target, names, state, stop), state, stop),
+        ]
+        if opts.dashboard:
+            threads.append(_guard("dashboard", lambda: _dashboard(target, names, opts, state, stop), state, stop))
+        try:
+            while not stop.is_set():
+                render(state)
+                stop.wait(1.0)
+        except KeyboardInterrupt:
+            pass
+        state.phase = "stopping"
+        render(state)
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        return 1 if state.errors else 0
+    finally:
+        emulator.stop()
