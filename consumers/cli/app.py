@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "consume_cmd",
     "query_cmd",
     "rollup_cmd",
+    "reconcile_cmd",
     "athena_cmd",
     "dashboard_cmd",
     "cost_cmd",
