@@ -112,15 +112,17 @@ class ShardPipeline:
     # ----------------------------------------------------------------------------------------------- processing
     def process(self, records: list[SourceRecord]) -> None:
         decoded = []
-        claims = []
+        claims: dict[str, Position] = {}  # fingerprint → the first position carrying it in this batch
         for rec in records:
             if rec.position <= self.position:
                 continue  # the KCL re-sent something we already hold in memory
             d = decode_record(rec)
             decoded.append((rec, d))
             if d.kind == "data":
-                claims.append((d.fingerprint, rec.position))
-        duplicates = self.stores.dedup.claim(self.shard_id, claims) if claims else set()
+                claims.setdefault(d.fingerprint, rec.position)
+        lost = self.stores.dedup.claim(self.shard_id, list(claims.items())) if claims else set()
+        # A record is a duplicate when someone else owns its batch, or an earlier record of this batch does.
+        owner = {fp: pos for fp, pos in claims.items() if fp not in lost}
 
         accepted: list[tuple[Position, list[DataPoint]]] = []
         for rec, d in decoded:
@@ -129,7 +131,7 @@ class ShardPipeline:
             if d.kind == "control":
                 self.counters.add("control_messages")
                 continue
-            if d.kind == "data" and d.fingerprint in duplicates:
+            if d.kind == "data" and owner.get(d.fingerprint) != rec.position:
                 self.counters.add("duplicate_records")
                 self.counters.add("duplicate_events", d.event_count)
                 continue

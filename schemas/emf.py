@@ -11,6 +11,7 @@ Bad lines raise `EmfError` with a stable `reason`; bad single values inside a go
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -58,11 +59,25 @@ def parse_line(line: str | bytes) -> tuple[list[DataPoint], list[Rejected]]:
         raise EmfError("oversized_line", f"{len(line)} bytes")
     try:
         doc = _decode_line(line)
-    except msgspec.ValidationError as exc:
-        raise EmfError("not_emf", "not a JSON object") from exc
-    except msgspec.DecodeError as exc:
-        raise EmfError("bad_json", str(exc)) from exc
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        doc = _decode_slow(line)  # only bad lines pay for this: classify them precisely
     return parse_document(doc)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _decode_slow(line: str | bytes) -> dict[str, Any]:
+    """Classify a line the fast decoder refused: not JSON at all (`bad_json`), JSON but not an object
+    (`not_emf`), or an object whose numbers overflow a double (kept, so the value becomes `non_finite_value`)."""
+    try:
+        doc = json.loads(line, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise EmfError("bad_json", str(exc)[:200]) from exc
+    if not isinstance(doc, dict):
+        raise EmfError("not_emf", "not a JSON object")
+    return doc
 
 
 def parse_document(doc: dict[str, Any]) -> tuple[list[DataPoint], list[Rejected]]:

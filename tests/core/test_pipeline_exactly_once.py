@@ -181,3 +181,21 @@ def test_lease_moves_to_a_second_worker_mid_stream() -> None:
     b.process(records[20:])
     b.remember_checkpoint(b.flush(force=True))
     assert_matches(stores, points)
+
+
+def test_redelivery_inside_the_same_batch_counts_once_and_survives_a_replay() -> None:
+    """Both copies in one KCL batch (the e2e case: everything was put before the consumer started)."""
+    by_shard, points = build_shards(12, 30, shards=1)
+    ((shard, records),) = by_shard.items()
+    twice = records + [
+        SourceRecord(shard, r.sequence_number + 10**54, 0, r.partition_key, r.data, r.arrival_ms) for r in records
+    ]
+    stores = CrashingStores()
+    p = ShardPipeline("app", shard, stores.stores(), Tunables(), clock_ms=lambda: 0)
+    p.process(twice)
+    p.flush(force=True)  # rows written, but no checkpoint: a crash now replays the whole batch
+    q = ShardPipeline("app", shard, stores.stores(), Tunables(), clock_ms=lambda: 0)
+    q.process(twice)
+    q.remember_checkpoint(q.flush(force=True))  # type: ignore[arg-type]
+    assert_matches(stores, points)
+    assert q.counters.values["duplicate_records"] == len(records)
