@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 NO_POSITION: Position = (-1, -1)
 MINUTE_MS = 60_000
+#: A 1-minute window is published to CloudWatch once the watermark is this far past its end.
+PUBLISH_GRACE_MS = 60_000
 
 
 @dataclass(slots=True)
@@ -39,6 +41,7 @@ class RowState:
     partial: WindowPartial | UserPartial
     base_fence: Position  # the stored row already reflects records up to here
     first_dirty: Position | None = None  # first record applied since the last write
+    published: bool = False  # this shard's part of a closed 1m window went to CloudWatch
 
     @property
     def dirty(self) -> bool:
@@ -279,7 +282,7 @@ class ShardPipeline:
             if force or now - self._last_flush_ms[kind] >= interval
         }
         writes = [
-            RowWrite(r.key, self.position, r.partial.to_doc(), self._ttl_s(r.key))
+            RowWrite(r.key, self.position, r.partial.to_doc(), self._ttl_s(r.key), r.published)
             for r in self.rows.values()
             if r.dirty and r.key.kind in due
         ]
@@ -294,8 +297,26 @@ class ShardPipeline:
             self.counters.add("rows_written", len(writes))
         for kind in due:
             self._last_flush_ms[kind] = now
+        self._publish_closed_windows()
         self._evict()
         return self._safe_snapshot()
+
+    def _publish_closed_windows(self) -> None:
+        """Send each closed, written 1-minute window of this shard to CloudWatch once (claim first: at most once)."""
+        publisher = self.stores.metrics
+        if publisher is None:
+            return
+        closed_before = self.watermark.value_ms - PUBLISH_GRACE_MS
+        for row in self.rows.values():
+            key = row.key
+            if key.kind != "W" or key.size != "1m" or row.published or row.dirty:
+                continue
+            if key.start_ms + MINUTE_MS > closed_before or (row.base_fence == NO_POSITION and not row.partial.points):
+                continue
+            row.published = True
+            if self.stores.rows.claim_publish(self.shard_id, key):  # type: ignore[attr-defined]
+                publisher.publish_window(key.start_ms, row.partial)
+                self.counters.add("windows_published")
 
     def _safe_snapshot(self) -> ShardSnapshot | None:
         dirty = [r.first_dirty for r in self.rows.values() if r.first_dirty is not None]
@@ -333,4 +354,4 @@ def _row_from_store(key: RowKey, stored: StoredRow | None) -> RowState:
         return RowState(key, partial, NO_POSITION)
     doc = stored.doc
     partial = WindowPartial.from_doc(doc) if key.kind == "W" else UserPartial.from_doc(doc)
-    return RowState(key, partial, stored.fence)
+    return RowState(key, partial, stored.fence, published=stored.published)

@@ -63,7 +63,18 @@ class ProcessorSettings:
         if not bucket:
             account = self.target.client("sts").get_caller_identity()["Account"]
             bucket = self.names.deadletter_bucket(account, self.target.region)
-        return Stores(rows=ddb, dedup=ddb, state=ddb, dead_letters=S3DeadLetters(self.target.client("s3"), bucket))
+        metrics = None
+        if os.environ.get("CCSTREAM_PUBLISH_METRICS", "1") != "0":
+            from consumers.sink.cloudwatch import CloudWatchPublisher
+
+            metrics = CloudWatchPublisher(self.target.client("cloudwatch"))
+        return Stores(
+            rows=ddb,
+            dedup=ddb,
+            state=ddb,
+            dead_letters=S3DeadLetters(self.target.client("s3"), bucket),
+            metrics=metrics,
+        )
 
 
 def fault_point(name: str) -> None:

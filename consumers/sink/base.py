@@ -14,7 +14,7 @@ Dedup markers make CloudWatch's own redeliveries (same log events in a new Kines
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from consumers.model import DeadLetter, Position
 
@@ -35,6 +35,7 @@ class StoredRow:
     key: RowKey
     fence: Position
     doc: dict[str, object]
+    published: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class RowWrite:
     fence: Position
     doc: dict[str, object]
     ttl_s: int
+    published: bool = False  # keep the "sent to CloudWatch" mark when a late event rewrites a closed window
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,16 @@ class RowStore(Protocol):
         """Write rows conditionally on their fence. Equal fence = already written = success.
         Raises FencedError when a stored fence is newer, SinkRetryableError on transient failure."""
         ...
+
+
+class PublishClaims(Protocol):
+    def claim_publish(self, shard_id: str, key: RowKey) -> bool:
+        """Mark this shard's row of a closed window as published; False if it already was (a replay)."""
+        ...
+
+
+class WindowPublisher(Protocol):
+    def publish_window(self, window_start_ms: int, partial: Any) -> int: ...
 
 
 class DedupStore(Protocol):
@@ -91,3 +103,6 @@ class Stores:
     dedup: DedupStore
     state: StateStore
     dead_letters: DeadLetterSink
+    #: CloudWatch metrics per closed 1-minute window (None: not published). Claims go through `rows`, which must
+    #: then also implement `PublishClaims`. At most once: the claim is taken before the metrics are sent.
+    metrics: WindowPublisher | None = None

@@ -89,7 +89,7 @@ class DynamoStores:
                 for raw in resp.get("Responses", {}).get(self.table, []):
                     item = from_ddb(raw)
                     _, key = row_key_from_item(item)
-                    out[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]))
+                    out[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]), bool(item.get("published")))
                 request = resp.get("UnprocessedKeys") or {}
                 if request:
                     time.sleep(0.05)
@@ -102,7 +102,7 @@ class DynamoStores:
             raise FencedError("; ".join(fenced[:3]))
 
     def _put_row(self, shard_id: str, w: RowWrite) -> str | None:
-        item = to_ddb(row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s))
+        item = to_ddb(row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published))
         self.write_requests += 1
         try:
             with_backoff(
@@ -132,6 +132,25 @@ class DynamoStores:
         )
         item = resp.get("Item")
         return parse_position(item["fence"]["S"]) if item else None
+
+    def claim_publish(self, shard_id: str, key: RowKey) -> bool:
+        self.write_requests += 1
+        try:
+            with_backoff(
+                lambda: self.client.update_item(
+                    TableName=self.table,
+                    Key=to_ddb(row_primary_key(shard_id, key)),
+                    UpdateExpression="SET published = :t",
+                    ConditionExpression="attribute_exists(pk) AND attribute_not_exists(published)",
+                    ExpressionAttributeValues={":t": {"BOOL": True}},
+                ),
+                "UpdateItem(published)",
+            )
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
 
     # ------------------------------------------------------------------------------------------- dedup
     def claim(self, shard_id: str, claims: list[tuple[str, Position]]) -> set[str]:

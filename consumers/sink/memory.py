@@ -23,7 +23,7 @@ class MemoryStores:
         for k in keys:
             row = self.rows.get((shard_id, k))
             if row is not None:
-                out[k] = StoredRow(k, row.fence, copy.deepcopy(row.doc))
+                out[k] = StoredRow(k, row.fence, copy.deepcopy(row.doc), row.published)
         return out
 
     def save_rows(self, shard_id: str, rows: list[RowWrite]) -> None:
@@ -34,7 +34,15 @@ class MemoryStores:
                 raise FencedError(f"{w.key} is at {old.fence}, newer than {w.fence}")
             if old is not None and old.fence == w.fence:
                 continue
-            self.rows[(shard_id, w.key)] = StoredRow(w.key, w.fence, copy.deepcopy(w.doc))
+            published = w.published or (old is not None and old.published)
+            self.rows[(shard_id, w.key)] = StoredRow(w.key, w.fence, copy.deepcopy(w.doc), published)
+
+    def claim_publish(self, shard_id: str, key: RowKey) -> bool:
+        row = self.rows.get((shard_id, key))
+        if row is None or row.published:
+            return False
+        self.rows[(shard_id, key)] = StoredRow(row.key, row.fence, row.doc, True)
+        return True
 
     # DedupStore
     def claim(self, shard_id: str, claims: list[tuple[str, Position]]) -> set[str]:
@@ -62,5 +70,5 @@ class MemoryStores:
             key = (dl.shard_id, dl.sequence_number, dl.sub_sequence_number, dl.index, dl.reason, dl.metric)
             self.letters[key] = dl
 
-    def stores(self) -> Stores:
-        return Stores(rows=self, dedup=self, state=self, dead_letters=self)
+    def stores(self, metrics: object | None = None) -> Stores:
+        return Stores(rows=self, dedup=self, state=self, dead_letters=self, metrics=metrics)  # type: ignore[arg-type]

@@ -47,7 +47,9 @@ def decode_doc(data: bytes) -> dict[str, Any]:
     return _dec.decode(zlib.decompress(data))  # type: ignore[no-any-return]
 
 
-def row_item(shard_id: str, key: RowKey, fence: Position, doc: dict[str, object], ttl_s: int) -> dict[str, Any]:
+def row_item(
+    shard_id: str, key: RowKey, fence: Position, doc: dict[str, object], ttl_s: int, published: bool = False
+) -> dict[str, Any]:
     _, hms, month, day = _date_time(key.start_ms)
     typ = row_type(key.kind, key.size)
     detail = row_detail(shard_id, key)
@@ -67,6 +69,8 @@ def row_item(shard_id: str, key: RowKey, fence: Position, doc: dict[str, object]
         "gsi2pk": f"TYPE#{typ}",
         "gsi2sk": f"{iso(key.start_ms)}#{detail}",
     }
+    if published:
+        item["published"] = True
     if key.size == "1d":
         # MonthlyIndex: the daily rows of a month in one query (monthly views).
         item["gsi3pk"] = f"MONTH#{month}"
