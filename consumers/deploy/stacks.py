@@ -1,0 +1,232 @@
+"""The five stacks, their order, and where each parameter value comes from.
+
+Order: networking → monitoring → streaming → analytics → dashboard. A stack's parameters are, from weakest to
+strongest: template defaults, the values the deployed stack already has (like `aws cloudformation deploy`),
+values wired from earlier stacks' outputs and from `Names`, `DeployOptions`, and explicit overrides.
+Only parameters the template declares are sent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from consumers.aws import AwsTarget
+from consumers.config import Names
+from consumers.deploy import preflight
+from consumers.errors import ConfigError
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """Choices a person makes at deploy time (None = keep the stack's current value or the template default)."""
+
+    shard_count: int | None = None
+    consumer_image: str | None = None
+    certificate_arn: str | None = None
+    alarm_email: str | None = None
+    #: consumer tasks at rest = ceil(shards / shards_per_task); autoscaling may add tasks up to one per shard.
+    shards_per_task: int = 2
+    #: stack key → {parameter: value}, applied last.
+    parameters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def as_parameters(self) -> dict[str, str]:
+        values = {
+            "ShardCount": None if self.shard_count is None else str(self.shard_count),
+            "ConsumerImage": self.consumer_image,
+            "CertificateArn": self.certificate_arn,
+            "AlarmEmail": self.alarm_email,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class PrepareContext:
+    """What a stack's preflight hook may look at."""
+
+    target: AwsTarget
+    names: Names
+    options: DeployOptions
+    caller_arn: str
+    current_parameters: Mapping[str, str] | None  # None: the stack does not exist yet
+    client: Callable[[str], Any]
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """One stack: its template, the outputs it consumes, and an optional preflight hook."""
+
+    key: str
+    template_file: str
+    summary: str
+    inputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    prepare: Callable[[PrepareContext], dict[str, str]] | None = None
+    #: values computed from the merged parameters (before explicit overrides).
+    derive: Callable[[Mapping[str, str], DeployOptions], dict[str, str]] | None = None
+
+    def stack_name(self, names: Names) -> str:
+        return f"{names.prefix}-{self.key}"
+
+
+def _prepare_monitoring(ctx: PrepareContext) -> dict[str, str]:
+    previous = (ctx.current_parameters or {}).get("CertificateArn", "")
+    if ctx.options.certificate_arn or previous:
+        return {}
+    if ctx.target.is_emulator:
+        domain = f"collector.{ctx.names.prefix}.ccstream.internal"
+        return {"CertificateArn": preflight.emulator_certificate(ctx.client("acm"), domain)}
+    raise ConfigError(
+        "the monitoring stack needs an ACM certificate for the collector's HTTPS listener: pass "
+        "--certificate-arn arn:aws:acm:<region>:<account>:certificate/<id> (request one with "
+        "`aws acm request-certificate --domain-name otel.example.com --validation-method DNS`)."
+    )
+
+
+def _prepare_streaming(ctx: PrepareContext) -> dict[str, str]:
+    if ctx.current_parameters is not None:
+        return {}  # keep the decision made at creation
+    if preflight.log_group_exists(ctx.client("logs"), ctx.names.log_group):
+        ctx.progress(
+            f"log group {ctx.names.log_group} already exists (the collector creates it when it starts first); "
+            "using it instead of creating it"
+        )
+        return {"CreateLogGroup": "false"}
+    return {"CreateLogGroup": "true"}
+
+
+def _derive_streaming(parameters: Mapping[str, str], options: DeployOptions) -> dict[str, str]:
+    shards = int(parameters.get("ShardCount", "2"))
+    return {"ConsumerTasks": str(max(1, math.ceil(shards / max(1, options.shards_per_task))))}
+
+
+def _prepare_analytics(ctx: PrepareContext) -> dict[str, str]:
+    if not ctx.target.is_emulator:
+        preflight.check_lake_formation(ctx.client("lakeformation"), ctx.caller_arn)
+    return {}
+
+
+_NET = "networking"
+_MON = "monitoring"
+_STREAM = "streaming"
+
+STACKS: dict[str, StackSpec] = {
+    spec.key: spec
+    for spec in (
+        StackSpec(_NET, "networking.yaml", "VPC, private subnets, VPC endpoints"),
+        StackSpec(
+            _MON,
+            "monitoring.yaml",
+            "OTEL collector (ADOT) on ECS Fargate behind an ALB, alarm topic",
+            inputs={
+                "VpcId": (_NET, "VpcId"),
+                "PublicSubnetIds": (_NET, "PublicSubnetIds"),
+                "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
+            },
+            prepare=_prepare_monitoring,
+        ),
+        StackSpec(
+            _STREAM,
+            "streaming.yaml",
+            "log group → Kinesis, aggregate table, dead letters, KCL consumer service",
+            inputs={
+                "VpcId": (_NET, "VpcId"),
+                "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
+                "ClusterName": (_MON, "ClusterName"),
+                "AlarmTopicArn": (_MON, "AlarmTopicArn"),
+                "AccessLogBucket": (_MON, "AccessLogBucket"),
+            },
+            prepare=_prepare_streaming,
+            derive=_derive_streaming,
+        ),
+        StackSpec(
+            "analytics",
+            "analytics.yaml",
+            "Firehose → Parquet lake in S3, Glue catalog, Athena workgroup",
+            inputs={
+                "StreamArn": (_STREAM, "StreamArn"),
+                "AlarmTopicArn": (_MON, "AlarmTopicArn"),
+                "AccessLogBucket": (_MON, "AccessLogBucket"),
+            },
+            prepare=_prepare_analytics,
+        ),
+        StackSpec(
+            "dashboard",
+            "dashboard.yaml",
+            "CloudWatch dashboard and its widget Lambdas",
+            inputs={
+                "StreamName": (_STREAM, "StreamName"),
+                "VpcId": (_NET, "VpcId"),
+                "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
+                "DeliveryStreamName": ("analytics", "DeliveryStreamName"),
+            },
+        ),
+    )
+}
+
+ORDER: tuple[str, ...] = tuple(STACKS)
+
+
+def select_stacks(requested: Iterable[str] | None) -> list[StackSpec]:
+    """Requested stack keys in dependency order (all when None); ConfigError naming the valid keys."""
+    keys = list(ORDER) if requested is None else [k.strip() for k in requested if k.strip()]
+    unknown = [k for k in keys if k not in STACKS]
+    if unknown or not keys:
+        raise ConfigError(f"unknown stack(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(ORDER)}")
+    return [STACKS[k] for k in ORDER if k in keys]
+
+
+def check_overrides(specs: Iterable[StackSpec], options: DeployOptions, declared_of: Callable[[str], Any]) -> None:
+    """Fail before any AWS call when an explicit `STACK.Parameter=value` names no stack or no parameter."""
+    keys = {spec.key: spec for spec in specs}
+    for stack, values in options.parameters.items():
+        if stack not in keys:
+            raise ConfigError(f"--parameter {stack}.…: stack {stack!r} is not being deployed ({', '.join(keys)})")
+        spec = keys[stack]
+        unknown = sorted(set(values) - set(declared_of(spec.template_file)))
+        if unknown:
+            raise ConfigError(f"{spec.template_file} has no parameter(s) {', '.join(unknown)}")
+
+
+def names_parameters(names: Names) -> dict[str, str]:
+    return {"Prefix": names.prefix, "TableName": names.table, "LogGroupName": names.log_group}
+
+
+def build_parameters(
+    spec: StackSpec,
+    declared: Mapping[str, Mapping[str, Any]],
+    names: Names,
+    options: DeployOptions,
+    current: Mapping[str, str] | None,
+    outputs_of: Callable[[str], Mapping[str, str] | None],
+    prepared: Mapping[str, str],
+) -> dict[str, str]:
+    """All parameter values for `spec`, restricted to the parameters the template declares.
+
+    Defaults are sent explicitly too, so the deployed stack records every value it runs with.
+    """
+    wired: dict[str, str] = {}
+    for parameter, (source, output) in spec.inputs.items():
+        outputs = outputs_of(source)
+        if outputs and output in outputs:
+            wired[parameter] = outputs[output]
+    defaults = {k: _default_text(v["Default"]) for k, v in declared.items() if "Default" in v}
+    merged: dict[str, str] = {}
+    for layer in (defaults, current or {}, wired, names_parameters(names), prepared, options.as_parameters()):
+        merged.update({k: v for k, v in layer.items() if k in declared})
+    if spec.derive is not None:
+        merged.update({k: v for k, v in spec.derive(merged, options).items() if k in declared})
+    merged.update({k: v for k, v in options.parameters.get(spec.key, {}).items() if k in declared})
+    return merged
+
+
+def _default_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

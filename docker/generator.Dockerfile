@@ -1,0 +1,26 @@
+# The ccstream CLI without Java: `generate` and `replay` (synthetic or captured telemetry), `deploy` (the stacks in
+# infra/), `dashboard`, `query`. Used by docker-compose.yml for the init, generator, replayer and dashboard services.
+#
+# Build (from the repository root):  docker build -f docker/generator.Dockerfile -t ccstream-cli .
+
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/ccstream
+ENV PATH=/opt/ccstream/bin:$PATH
+WORKDIR /src
+COPY pyproject.toml README.md* ./
+COPY schemas ./schemas
+COPY consumers ./consumers
+RUN pip install .
+COPY infra /opt/ccstream/infra
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+COPY --from=build /opt/ccstream /opt/ccstream
+ENV PATH=/opt/ccstream/bin:$PATH \
+    CCSTREAM_INFRA_DIR=/opt/ccstream/infra
+RUN useradd --uid 10001 --create-home ccstream && mkdir -p /data && chown ccstream /data
+USER ccstream
+WORKDIR /home/ccstream
+ENTRYPOINT ["ccstream"]
+CMD ["--help"]
