@@ -43,6 +43,7 @@ class Names:
     def from_env(cls) -> Names:
         return cls(
             prefix=os.environ.get("CCSTREAM_PREFIX", "claude-code"),
+            log_group=os.environ.get("CCSTREAM_LOG_GROUP", LOG_GROUP),
             table=os.environ.get("CCSTREAM_TABLE", "ClaudeCodeMetrics"),
         )
 

@@ -57,6 +57,11 @@ class ProcessorSettings:
         )
         return cls(Names.from_env(), tunables, AwsTarget.from_env(), env.get("CCSTREAM_DEADLETTER_BUCKET"))
 
+    def health_metrics(self) -> HealthMetrics | None:
+        if os.environ.get("CCSTREAM_PUBLISH_METRICS", "1") == "0":
+            return None
+        return HealthMetrics(self.target.client("cloudwatch"), self.names.consumer_app)
+
     def build_stores(self) -> Stores:
         ddb = DynamoStores(self.target.client("dynamodb"), self.names.table)
         bucket = self.deadletter_bucket
@@ -75,6 +80,28 @@ class ProcessorSettings:
             dead_letters=S3DeadLetters(self.target.client("s3"), bucket),
             metrics=metrics,
         )
+
+
+class HealthMetrics:
+    """`ConsumerErrors` and `DeadLetterRecords` (namespace ClaudeCode, dimension Application) for the alarms of
+    infra/streaming.yaml. Best effort: a failure to publish is logged, never allowed to stop the shard."""
+
+    def __init__(self, client: Any, application: str) -> None:
+        self.client = client
+        self.dimensions = [{"Name": "Application", "Value": application}]
+
+    def emit(self, name: str, value: float) -> None:
+        try:
+            self.client.put_metric_data(
+                Namespace="ClaudeCode",
+                MetricData=[{"MetricName": name, "Value": value, "Unit": "Count", "Dimensions": self.dimensions}],
+            )
+        except Exception as exc:
+            log.warning("could not publish %s: %s", name, exc)
+
+
+def _dead_letter_total(counters: dict[str, int]) -> int:
+    return sum(v for k, v in counters.items() if k.startswith("dead_letters."))
 
 
 def fault_point(name: str) -> None:
@@ -121,6 +148,8 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         self.pipeline: ShardPipeline | None = None
         self.shard_id = ""
         self._flush_failures = 0
+        self.health = settings.health_metrics()
+        self._dead_letters_reported = 0
 
     # -- the five v3 callbacks ------------------------------------------------------------------------------
     def initialize(self, initialize_input: Any) -> None:
@@ -130,6 +159,7 @@ class AggregatorProcessor(processor.RecordProcessorBase):
             self.settings.names.consumer_app, self.shard_id, self.settings.build_stores(), self.settings.tunables
         )
         self.pipeline.restore(checkpoint)
+        self._dead_letters_reported = _dead_letter_total(self.pipeline.counters.values)
         log.info("%s: initialized at %s", self.shard_id, initialize_input.sequence_number)
 
     def process_records(self, process_records_input: Any) -> None:
@@ -139,6 +169,7 @@ class AggregatorProcessor(processor.RecordProcessorBase):
             self.pipeline.process(records)
         except Exception:
             log.exception("%s: processing failed; exiting so the KCL replays from the last checkpoint", self.shard_id)
+            self._error()
             raise SystemExit(3) from None
         self._flush_and_checkpoint(process_records_input.checkpointer, force=False)
 
@@ -173,6 +204,7 @@ class AggregatorProcessor(processor.RecordProcessorBase):
                 log.error("%s: another worker wrote newer rows (%s); exiting", self.shard_id, exc)
                 raise SystemExit(4) from None
             except Exception as exc:  # any storage failure: keep state, retry later, never checkpoint
+                self._error()
                 self._flush_failures += 1
                 log.warning("%s: flush failed (%s), %d in a row", self.shard_id, exc, self._flush_failures)
                 if self._flush_failures >= self.settings.max_flush_failures:
@@ -188,6 +220,19 @@ class AggregatorProcessor(processor.RecordProcessorBase):
             self.pipeline.remember_checkpoint(snap)
             fault_point("before_checkpoint")
             self._checkpoint(checkpointer, snap.position)
+            self._report_dead_letters(snap.counters)
+
+    def _error(self) -> None:
+        if self.health is not None:
+            self.health.emit("ConsumerErrors", 1)
+
+    def _report_dead_letters(self, counters: dict[str, int]) -> None:
+        """Publish the dead letters counted since the last checkpoint (replays restore the counters first, so a
+        replayed record's dead letter is reported once per process, as it is stored once)."""
+        total = _dead_letter_total(counters)
+        if total > self._dead_letters_reported and self.health is not None:
+            self.health.emit("DeadLetterRecords", total - self._dead_letters_reported)
+        self._dead_letters_reported = total
 
     def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:
         for attempt in range(5):

@@ -61,10 +61,12 @@ class Stack:
 def deployed_stack(aws: AwsTarget, tmp_path: Path, **env: str) -> Iterator[Stack]:
     """Deploy the streaming stack under a unique prefix and point the processors' environment at it."""
     suffix = uuid.uuid4().hex[:6]
-    names = Names(prefix=f"e2e{suffix}", table=f"E2E{suffix}")
+    # Own log group too: a log group takes at most two subscription filters (moto enforces it as AWS does).
+    names = Names(prefix=f"e2e{suffix}", table=f"E2E{suffix}", log_group=f"/aws/claude-code/e2e{suffix}")
     settings = {
         "CCSTREAM_PREFIX": names.prefix,
         "CCSTREAM_TABLE": names.table,
+        "CCSTREAM_LOG_GROUP": names.log_group,
         "CCSTREAM_FLUSH_INTERVAL_MS": "200",
         "CCSTREAM_USER_FLUSH_INTERVAL_MS": "400",
         **env,

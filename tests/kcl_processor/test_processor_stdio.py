@@ -11,6 +11,7 @@ import io
 import json
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from amazon_kclpy import kcl
@@ -54,7 +55,10 @@ def settings(aws: AwsTarget) -> ProcessorSettings:
     create_metrics_table(aws.client("dynamodb"), table)
     aws.client("s3").create_bucket(Bucket=bucket)
     return ProcessorSettings(
-        Names(table=table), Tunables(flush_interval_ms=0, user_flush_interval_ms=0), aws, deadletter_bucket=bucket
+        Names(prefix=f"p{uuid.uuid4().hex[:6]}", table=table),
+        Tunables(flush_interval_ms=0, user_flush_interval_ms=0),
+        aws,
+        deadletter_bucket=bucket,
     )
 
 
@@ -131,3 +135,15 @@ def test_bad_records_never_stop_the_shard(settings: ProcessorSettings) -> None:
     assert len(keys) == 1 and keys[0].startswith("deadletter/bad_gzip/")
     body = json.loads(s3.get_object(Bucket=settings.deadletter_bucket, Key=keys[0])["Body"].read())
     assert base64.b64decode(body["payload"]) == b"garbage"
+    # the dead-letter alarm's metric (infra/streaming.yaml) was published once, with this application's name
+    cw = settings.target.client("cloudwatch")
+    stats = cw.get_metric_statistics(
+        Namespace="ClaudeCode",
+        MetricName="DeadLetterRecords",
+        Dimensions=[{"Name": "Application", "Value": settings.names.consumer_app}],
+        StartTime=datetime.now(UTC) - timedelta(hours=1),
+        EndTime=datetime.now(UTC) + timedelta(minutes=5),
+        Period=3600,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    assert sum(d["Sum"] for d in stats) == 1.0

@@ -134,10 +134,24 @@ def fill_bucket(ctx: FillContext, logical_id: str, props: dict[str, Any]) -> lis
     return changes
 
 
+def _requires_tls(statement: dict[str, Any]) -> bool:
+    cond = statement.get("Condition", {}).get("Bool", {})
+    return statement.get("Effect") == "Deny" and str(cond.get("aws:SecureTransport", "")).lower() == "false"
+
+
+def emulator_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """The bucket policy as an emulator can honour it: without the TLS-only deny. Emulator endpoints are plain
+    HTTP and moto evaluates `aws:SecureTransport`, so that statement would refuse every write (the lake writer and
+    the dead-letter sink got 403). On AWS the template's policy applies as written."""
+    return {**policy, "Statement": [st for st in policy.get("Statement", []) if not _requires_tls(st)]}
+
+
 def fill_bucket_policy(ctx: FillContext, logical_id: str, props: dict[str, Any]) -> list[str]:
     s3 = ctx.client("s3")
     bucket = props["Bucket"]
-    wanted = props["PolicyDocument"]
+    wanted = emulator_policy(props["PolicyDocument"])
+    if not wanted["Statement"]:
+        return []
     current_text = _read(s3.get_bucket_policy, bucket, "Policy")
     if current_text is not None and json.loads(current_text) == wanted:
         return []
