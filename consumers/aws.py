@@ -7,6 +7,7 @@ CLI works against moto, LocalStack and AWS. Clients are created here and passed 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ import boto3
 from botocore.config import Config
 
 DEFAULT_REGION = "us-east-1"
+_LOCK = threading.RLock()
+_SESSIONS: dict[tuple[str | None, str, bool], boto3.Session] = {}
 
 
 @dataclass(frozen=True)

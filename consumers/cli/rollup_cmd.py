@@ -24,7 +24,8 @@ def rollup(
     region: str | None = RegionOption,
 ) -> None:
     """Merge every shard's per-user daily partials into one item per (user, day). Idempotent; run it as often as
-    you like (the dashboard stack runs it on a schedule, `ccstream up` every minute)."""
+    you like (infra/streaming.yaml schedules it every 5 minutes with the consumer image; `ccstream up` runs it
+    every minute)."""
     to_ms = parse_iso(to) if to else int(time.time() * 1000)
     from_ms = parse_iso(from_) if from_ else to_ms - to_ms % DAY_MS - DAY_MS
     aws = target(endpoint_url, region)
