@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from consumers.sink.base import RowKey
 from consumers.sink.dynamodb import from_ddb, with_backoff
 from consumers.sink.rows import decode_doc, row_key_from_item, row_type
-from consumers.windows.definitions import iso
+from consumers.windows.definitions import MAX_MS, iso
 
 #: (shard, key, document)
 RowRecord = tuple[str, RowKey, dict[str, Any]]
@@ -26,18 +27,47 @@ class DynamoRowReader:
         self.table = table
 
     def rows(self, kind: str, size: str, from_ms: int, to_ms: int) -> Iterator[RowRecord]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": "MetricTypeIndex",
-            "KeyConditionExpression": "gsi2pk = :t AND gsi2sk BETWEEN :a AND :b",
-            "ExpressionAttributeValues": {
-                ":t": {"S": f"TYPE#{row_type(kind, size)}"},
-                ":a": {"S": iso(from_ms)},
-                ":b": {"S": iso(to_ms - 1) + "~"},
+        if size == "1d":
+            yield from self._daily_rows(kind, from_ms, to_ms)
+            return
+        yield from self._paged(
+            {
+                "TableName": self.table,
+                "IndexName": "MetricTypeIndex",
+                "KeyConditionExpression": "gsi2pk = :t AND gsi2sk BETWEEN :a AND :b",
+                "ExpressionAttributeValues": {
+                    ":t": {"S": f"TYPE#{row_type(kind, size)}"},
+                    ":a": {"S": iso(from_ms)},
+                    ":b": {"S": iso(to_ms - 1) + "~"},
+                },
             },
-        }
+            from_ms,
+            to_ms,
+        )
+
+    def _daily_rows(self, kind: str, from_ms: int, to_ms: int) -> Iterator[RowRecord]:
+        """Daily rows through the MonthlyIndex: one query per calendar month of the range (monthly views)."""
+        for month, first_day, last_day in _months(from_ms, to_ms):
+            yield from self._paged(
+                {
+                    "TableName": self.table,
+                    "IndexName": "MonthlyIndex",
+                    "KeyConditionExpression": "gsi3pk = :m AND gsi3sk BETWEEN :a AND :b",
+                    "FilterExpression": "kind = :k",
+                    "ExpressionAttributeValues": {
+                        ":m": {"S": f"MONTH#{month}"},
+                        ":a": {"S": f"{first_day:02d}#"},
+                        ":b": {"S": f"{last_day:02d}#~"},
+                        ":k": {"S": kind},
+                    },
+                },
+                from_ms,
+                to_ms,
+            )
+
+    def _paged(self, kwargs: dict[str, Any], from_ms: int, to_ms: int) -> Iterator[RowRecord]:
         while True:
-            resp = with_backoff(lambda kw=kwargs: self.client.query(**kw), "Query(MetricTypeIndex)")
+            resp = with_backoff(lambda kw=kwargs: self.client.query(**kw), f"Query({kwargs['IndexName']})")
             for raw in resp.get("Items", []):
                 item = from_ddb(raw)
                 shard, key = row_key_from_item(item)
@@ -46,6 +76,19 @@ class DynamoRowReader:
             if "LastEvaluatedKey" not in resp:
                 return
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def _months(from_ms: int, to_ms: int) -> Iterator[tuple[str, int, int]]:
+    """(YYYY-MM, first day, last day) of each calendar month overlapping [from_ms, to_ms)."""
+    start = datetime.fromtimestamp(max(from_ms, 0) / 1000, UTC).date()
+    end = datetime.fromtimestamp(max(min(to_ms, MAX_MS) - 1, 0) / 1000, UTC).date()
+    cur = start.replace(day=1)
+    while cur <= end:
+        nxt = (cur.replace(day=28) + timedelta(days=4)).replace(day=1)
+        first = start.day if cur.year == start.year and cur.month == start.month else 1
+        last = end.day if cur.year == end.year and cur.month == end.month else (nxt - timedelta(days=1)).day
+        yield cur.strftime("%Y-%m"), first, last
+        cur = nxt
 
 
 class MemoryRowReader:
