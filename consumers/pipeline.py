@@ -80,6 +80,7 @@ class ShardPipeline:
         if any(s.duration_ms % MINUTE_MS for s in self.sizes):
             raise ValueError("window sizes must be whole minutes (the fine pre-aggregation is per minute)")
         self._buckets: dict[str, int] = {}
+        self._sig_hashes: dict[str, int] = {}
         self.watermark = Watermark(self.tunables.allowed_lateness_ms, self.tunables.max_future_ms)
         self.counters = Counters()
         self.rows: dict[RowKey, RowState] = {}
@@ -191,8 +192,12 @@ class ShardPipeline:
         """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
         fence lies strictly inside that range."""
         sizes = self.sizes
-        minutes = {minute for minute, _ in fine.labels} | {minute for minute, _ in fine.users}
-        w_keys = {m: [RowKey("W", z.name, z.start_of(m)) for z in sizes] for m in minutes}
+        sig_keys = {sig: signature_key(sig) for _, sig in fine.labels}
+        w_bucket = self._window_bucket
+        w_keys = {
+            (m, sig): [RowKey("W", z.name, z.start_of(m), w_bucket(sig_keys[sig], z.name)) for z in sizes]
+            for m, sig in fine.labels
+        }
         bucket_of = self._bucket_of
         user_buckets = {(m, user): (m, bucket_of(user)) for m, user in fine.users}
         u_keys = {
@@ -209,13 +214,13 @@ class ShardPipeline:
                 rows[k].first_dirty = first
 
         for (minute, sig), (sums, n) in fine.labels.items():
-            sig_key = signature_key(sig)
+            sig_key = sig_keys[sig]
             derived = None
             tokens = sums.get(TOKEN_USAGE)
             if tokens is not None:
                 model, typ = model_and_type(sig)
                 derived = derived_values(self.prices, TOKEN_USAGE, tokens, {"model": model, "type": typ})
-            for key in w_keys[minute]:
+            for key in w_keys[(minute, sig)]:
                 if key in live:
                     partial: WindowPartial = rows[key].partial  # type: ignore[assignment]
                     partial.add_sums(sig_key, sums)
@@ -230,6 +235,17 @@ class ShardPipeline:
                         entry.sums[metric] = entry.sums.get(metric, 0.0) + v
                     entry.sessions |= sessions
         return True
+
+    def _window_bucket(self, sig_key: str, size: str) -> int:
+        n = self.tunables.window_buckets.get(size, 1)
+        if n <= 1:
+            return 0
+        h = self._sig_hashes.get(sig_key)
+        if h is None:
+            if len(self._sig_hashes) > 200_000:
+                self._sig_hashes.clear()
+            h = self._sig_hashes[sig_key] = zlib.crc32(sig_key.encode())
+        return h % n
 
     def _bucket_of(self, user: str) -> int:
         b = self._buckets.get(user)

@@ -18,12 +18,12 @@ GROUPABLE_ATTRIBUTES: tuple[str, ...] = (
     "team.id",
     "cost_center",
     "organization",
-    "terminal.type",
     "decision",
     "tool_name",
     "language",
-    "source",
 )
+# Not groupable on purpose: `terminal.type` and the edit decision's `source` multiply the number of signatures
+# (and so the size of every window row) for little analytic value; both stay in the lake for ad-hoc questions.
 
 #: Separator between attribute values in a stored signature key (never appears in real attribute values).
 VALUE_SEPARATOR = "\x1f"

@@ -54,6 +54,7 @@ class ProcessorSettings:
             flush_interval_ms=int(env.get("CCSTREAM_FLUSH_INTERVAL_MS", t.flush_interval_ms)),
             user_flush_interval_ms=int(env.get("CCSTREAM_USER_FLUSH_INTERVAL_MS", t.user_flush_interval_ms)),
             user_buckets=int(env.get("CCSTREAM_USER_BUCKETS", t.user_buckets)),
+            window_buckets=_parse_buckets(env.get("CCSTREAM_WINDOW_BUCKETS"), t.window_buckets),
         )
         return cls(Names.from_env(), tunables, AwsTarget.from_env(), env.get("CCSTREAM_DEADLETTER_BUCKET"))
 
@@ -98,6 +99,16 @@ class HealthMetrics:
             )
         except Exception as exc:
             log.warning("could not publish %s: %s", name, exc)
+
+
+def _parse_buckets(text: str | None, default: dict[str, int]) -> dict[str, int]:
+    """`1m=1,1h=2,1d=4` → {"1m": 1, "1h": 2, "1d": 4}; sizes not named keep their default."""
+    out = dict(default)
+    for part in (text or "").split(","):
+        if "=" in part:
+            size, n = part.split("=", 1)
+            out[size.strip()] = max(1, int(n))
+    return out
 
 
 def _dead_letter_total(counters: dict[str, int]) -> int:

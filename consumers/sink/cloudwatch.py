@@ -137,8 +137,13 @@ def _named(sums: Sums, split: dict[str, Sums]) -> dict[str, float]:
     return named
 
 
-def metric_data_for_window(window_start_ms: int, partial: WindowPartial) -> list[dict[str, Any]]:
-    """MetricDatum dicts for one closed window (its start is the datum timestamp; 60 s storage resolution)."""
+def metric_data_for_window(window_start_ms: int, partial: WindowPartial, ratios: bool = True) -> list[dict[str, Any]]:
+    """MetricDatum dicts for one closed window (its start is the datum timestamp; 60 s storage resolution).
+
+    Every metric is a sum, so per-shard publishers add up correctly under the Sum statistic. `CacheEfficiency` is a
+    ratio and only right for a whole window: pass `ratios=False` when each shard publishes its own partial (the
+    dashboard then derives it with metric math from CacheReadTokens and CacheCreationTokens).
+    """
     timestamp = datetime.fromtimestamp(window_start_ms / 1000, UTC)
     data: list[dict[str, Any]] = []
 
@@ -155,7 +160,8 @@ def metric_data_for_window(window_start_ms: int, partial: WindowPartial) -> list
         return d
 
     for name, value in named_values(partial, ())[()].items():
-        data.append(datum(name, value, []))
+        if ratios or name != CACHE_EFFICIENCY:
+            data.append(datum(name, value, []))
     for dim_set in DIMENSION_SETS:
         for values, named in sorted(named_values(partial, dim_set).items()):
             dims = [{"Name": n, "Value": v[:1024]} for n, v in zip(dim_set, values, strict=True)]
@@ -188,8 +194,8 @@ class CloudWatchPublisher:
         self._log(f"published {len(data)} datums to {self.namespace} in {calls} call(s)")
         return calls
 
-    def publish_window(self, window_start_ms: int, partial: WindowPartial) -> int:
-        return self.publish(metric_data_for_window(window_start_ms, partial))
+    def publish_window(self, window_start_ms: int, partial: WindowPartial, ratios: bool = True) -> int:
+        return self.publish(metric_data_for_window(window_start_ms, partial, ratios))
 
 
 def chunks(

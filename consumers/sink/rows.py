@@ -28,7 +28,7 @@ def row_type(kind: str, size: str) -> str:
 
 
 def row_detail(shard_id: str, key: RowKey) -> str:
-    return shard_id if key.kind == "W" else f"{shard_id}#{key.bucket:03d}"
+    return f"{shard_id}#{key.bucket:03d}"
 
 
 def row_primary_key(shard_id: str, key: RowKey) -> dict[str, str]:
