@@ -34,8 +34,8 @@ $(TOOLS_STAMP): $(STAMP)
 setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP)
 
 lint: setup
-	$(VENV)/bin/ruff check consumers schemas tests benchmarks scripts
-	$(VENV)/bin/ruff format --check consumers schemas tests benchmarks scripts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint infra/*.yaml
 	$(TOOLS)/bin/checkov --quiet --compact --framework cloudformation -d infra
 
