@@ -331,7 +331,7 @@ class ShardPipeline:
                 continue
             row.published = True
             if self.stores.rows.claim_publish(self.shard_id, key):  # type: ignore[attr-defined]
-                publisher.publish_window(key.start_ms, row.partial)
+                publisher.publish_window(key.start_ms, row.partial, ratios=False)
                 self.counters.add("windows_published")
 
     def _safe_snapshot(self) -> ShardSnapshot | None:

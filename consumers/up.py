@@ -107,12 +107,12 @@ def _observe(target: AwsTarget, names: Names, state: UpState, stop: threading.Ev
 
 
 def _dashboard(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
-    try:
-        from consumers.dashboard.server import serve_dashboard  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    state.dashboard_url = f"http://127.0.0.1:{opts.dashboard_port}"
-    serve_dashboard(target, names, opts.dashboard_port, stop)
+    from consumers.dashboard.server import serve_dashboard
+
+    def started(url: str) -> None:
+        state.dashboard_url = url
+
+    serve_dashboard(target, names, opts.dashboard_port, stop, on_start=started)
 
 
 def _guard(name: str, fn: Callable[[], None], state: UpState, stop: threading.Event) -> threading.Thread:

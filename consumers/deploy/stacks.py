@@ -163,6 +163,8 @@ STACKS: dict[str, StackSpec] = {
                 "VpcId": (_NET, "VpcId"),
                 "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
                 "DeliveryStreamName": ("analytics", "DeliveryStreamName"),
+                "AlertTopicArn": (_MON, "AlarmTopicArn"),
+                "AlertTopicKmsKeyArn": (_MON, "AlarmKeyArn"),
             },
         ),
     )

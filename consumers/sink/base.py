@@ -76,7 +76,7 @@ class PublishClaims(Protocol):
 
 
 class WindowPublisher(Protocol):
-    def publish_window(self, window_start_ms: int, partial: Any) -> int: ...
+    def publish_window(self, window_start_ms: int, partial: Any, ratios: bool = True) -> int: ...
 
 
 class DedupStore(Protocol):

@@ -17,7 +17,8 @@ class Recorder:
     def __init__(self) -> None:
         self.windows: list[tuple[int, float]] = []
 
-    def publish_window(self, window_start_ms: int, partial: WindowPartial) -> int:
+    def publish_window(self, window_start_ms: int, partial: WindowPartial, ratios: bool = True) -> int:
+        assert not ratios, "per-shard partials must not publish ratios"
         self.windows.append((window_start_ms, partial.group_by(()).get((), {}).get("claude_code.commit.count", 0.0)))
         return 1
 

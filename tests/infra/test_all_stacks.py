@@ -219,7 +219,8 @@ def test_dashboard_and_its_widget_function(stacks: Any) -> None:
     dashboard = target.client("cloudwatch").get_dashboard(DashboardName=outputs["DashboardName"])
     body = json.loads(dashboard["DashboardBody"])
     custom = [w for w in body["widgets"] if w["type"] == "custom"]
-    assert [w["properties"]["endpoint"] for w in custom] == [outputs["WidgetFunctionArn"]]
+    assert {w["properties"]["endpoint"] for w in custom} == {outputs["WidgetFunctionArn"]}
+    assert len(custom) == 15  # 15 custom widgets + native metric widgets = the 20 of the catalogue
     function = target.client("lambda").get_function(FunctionName=f"{names.prefix}-dashboard-widget")
     assert function["Configuration"]["Runtime"] == "python3.12"
     links = result.links()

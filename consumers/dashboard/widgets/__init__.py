@@ -1,0 +1,1 @@
+"""The widget renderers, grouped by subject; `catalogue.WIDGETS` lists all twenty."""
