@@ -1,0 +1,187 @@
+"""Resident memory of a record processor holding 10,000 users' open 1m/1h/1d windows.
+
+    python -m benchmarks.memory [--users 10000] [--minutes 3]
+
+The parent simulates `--users` users all exporting every minute, packs the records for ONE shard (the worst case:
+with Random distribution every shard sees almost every user, and the KCL runs one processor process per shard)
+and streams them through a file to a child process. The child imports what `consumers.kcl.processor` imports,
+notes its RSS, then runs `ShardPipeline.process` + `flush` per KCL batch (rows encoded as for DynamoDB and then
+dropped, as DynamoDB would hold them) and reports its RSS and peak RSS (psutil, getrusage). Target: ≤ 300 MB.
+The Java MultiLangDaemon is a separate process and not counted here (see `benchmarks.soak`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from benchmarks.machine import command_line, machine_info
+from benchmarks.workload import WorkloadSpec, build_workload, kcl_batches
+from consumers.model import Position, SourceRecord
+
+TARGET_MB = 300
+_encoder = msgspec.msgpack.Encoder()
+#: (shard, sequence number as text — it does not fit 64 bits, sub-sequence, partition key, data, arrival ms)
+_Frame = list[tuple[str, str, int, str, bytes, int]]
+_batch_decoder = msgspec.msgpack.Decoder(_Frame)
+
+
+def write_batches(batches: Iterator[list[SourceRecord]], path: Path) -> int:
+    """Length-prefixed msgpack frames, one per batch; returns the number of batches."""
+    n = 0
+    with path.open("wb") as out:
+        for batch in batches:
+            frame = _encoder.encode(
+                [
+                    (r.shard_id, str(r.sequence_number), r.sub_sequence_number, r.partition_key, r.data, r.arrival_ms)
+                    for r in batch
+                ]
+            )
+            out.write(len(frame).to_bytes(8, "big"))
+            out.write(frame)
+            n += 1
+    return n
+
+
+def read_batches(path: Path) -> Iterator[list[SourceRecord]]:
+    with path.open("rb") as src:
+        while header := src.read(8):
+            frame = _batch_decoder.decode(src.read(int.from_bytes(header, "big")))
+            yield [
+                SourceRecord(shard, int(seq), sub, key, data, arrival) for shard, seq, sub, key, data, arrival in frame
+            ]
+
+
+class DroppingRowStores:
+    """Encodes each row exactly as the DynamoDB store does, then drops it (DynamoDB, not the process, holds it)."""
+
+    def __init__(self) -> None:
+        from consumers.sink.memory import MemoryStores
+
+        self.meta = MemoryStores()
+        self.rows_written = 0
+
+    def load_rows(self, shard_id: str, keys: list[object]) -> dict[object, object]:
+        return {}
+
+    def save_rows(self, shard_id: str, rows: list[object]) -> None:
+        from consumers.sink.rows import row_item
+
+        for w in rows:
+            row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s)  # type: ignore[attr-defined]
+            self.rows_written += 1
+
+    def claim(self, shard_id: str, claims: list[tuple[str, Position]]) -> set[str]:
+        return set()
+
+    def stores(self):  # type: ignore[no-untyped-def]
+        from consumers.sink.base import Stores
+
+        return Stores(rows=self, dedup=self, state=self.meta, dead_letters=self.meta)  # type: ignore[arg-type]
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def child(path: Path) -> dict[str, object]:
+    """Run in the child process: the processor's imports, then the pipeline over every batch."""
+    import gc
+
+    import consumers.kcl.processor  # noqa: F401  (what the real processor process has loaded)
+    from benchmarks.kcl_sim import SimClock
+    from consumers.pipeline import ShardPipeline
+
+    gc.collect()
+    baseline = rss_mb()
+    stores = DroppingRowStores()
+    clock = SimClock(0)
+    pipeline: ShardPipeline | None = None
+    for batch in read_batches(path):
+        clock.now_ms = max(r.arrival_ms for r in batch)
+        if pipeline is None:
+            pipeline = ShardPipeline("bench", batch[0].shard_id, stores.stores(), clock_ms=clock)
+        pipeline.process(batch)
+        snapshot = pipeline.flush()
+        if snapshot is not None:
+            pipeline.remember_checkpoint(snapshot)
+    assert pipeline is not None
+    gc.collect()
+    current = rss_mb()
+    users_open = {
+        key.size: sum(
+            len(pipeline.rows[k].partial.users) for k in pipeline.rows if k.kind == "U" and k.size == key.size
+        )  # type: ignore[union-attr]
+        for key in pipeline.rows
+        if key.kind == "U"
+    }
+    return {
+        "baseline_rss_mb": round(baseline, 1),
+        "rss_mb": round(current, 1),
+        "peak_rss_mb": round(max(current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), 1),
+        "rows_in_memory": len(pipeline.rows),
+        "user_entries_open": users_open,
+        "points": pipeline.counters.values.get("points", 0),
+        "rows_written": stores.rows_written,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--minutes", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--batch-mb", type=float, default=10.0, help="max MB per KCL batch (10 = GetRecords limit)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child)))
+        return 0
+
+    print(machine_info().line())
+    print(f"command: {command_line()}")
+    spec = WorkloadSpec(args.users, args.minutes, seed=args.seed, shards=1, all_active=True)
+    print(f"workload: {spec.describe()}, all on one shard, batches ≤ {args.batch_mb:g} MB … generating", flush=True)
+    workload = build_workload(spec)
+    with tempfile.TemporaryDirectory(prefix="ccstream-memory-") as tmp:
+        path = Path(tmp) / "batches.msgpack"
+        n = write_batches(kcl_batches(workload.all_records(), max_bytes=int(args.batch_mb * 2**20)), path)
+        del workload
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.memory", "--child", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=3600,
+        )
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        return done.returncode
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"child processed {result['points']:,} points in {n} batches; rows in memory {result['rows_in_memory']}, "
+        f"open user entries per window size {result['user_entries_open']}"
+    )
+    print(
+        f"RSS after imports: {result['baseline_rss_mb']} MB; after the run: {result['rss_mb']} MB; "
+        f"peak: {result['peak_rss_mb']} MB (target ≤ {TARGET_MB} MB: "
+        f"{'met' if result['peak_rss_mb'] <= TARGET_MB else 'NOT met'})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""The two references the pipeline's throughput is measured against, run on the same records in the same process.
+
+- `NaiveAggregator`: what a straightforward implementation of the same aggregates does — `json.loads` the
+  envelope and every EMF line with the stdlib, then for every data point and every window size (1m, 1h, 1d) update
+  a dict per (window, label signature) and a dict per (window, user) with the sums, the session set and the
+  priced token cost. Same inputs, same outputs (checked by `totals`), no pre-aggregation, no dedup, no fences.
+- `floor_decode`: gunzip and typed parse only (`decode_envelope` + `parse_line` per event), no aggregation: the
+  least any consumer built on the shared decoders has to do.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES
+from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
+from consumers.model import SourceRecord
+from schemas.catalogue import EMF_RESERVED_KEYS, TOKEN_USAGE
+from schemas.emf import EmfError, parse_line
+from schemas.envelope import EnvelopeDecodeError, decode_envelope
+from schemas.prices import PriceTable
+
+WINDOW_MS = {"1m": 60_000, "1h": 3_600_000, "1d": 86_400_000}
+
+
+@dataclass
+class UserSums:
+    sums: dict[str, float] = field(default_factory=dict)
+    sessions: set[str] = field(default_factory=set)
+
+
+@dataclass
+class NaiveAggregator:
+    """Per-point dict updates into every window; stdlib json throughout."""
+
+    prices: PriceTable
+    windows: dict[tuple[str, int], dict[tuple[Any, ...], dict[str, float]]] = field(default_factory=dict)
+    users: dict[tuple[str, int], dict[str, UserSums]] = field(default_factory=dict)
+    points: int = 0
+
+    def process(self, records: list[SourceRecord]) -> None:
+        for rec in records:
+            try:
+                envelope = json.loads(gzip.decompress(rec.data))
+            except (OSError, ValueError):
+                continue
+            if envelope.get("messageType") != "DATA_MESSAGE":
+                continue
+            for event in envelope.get("logEvents", []):
+                try:
+                    doc = json.loads(event["message"])
+                except ValueError:
+                    continue
+                self._document(doc)
+
+    def _document(self, doc: dict[str, Any]) -> None:
+        aws = doc.get("_aws") or {}
+        ts = aws.get("Timestamp")
+        if not isinstance(ts, int):
+            return
+        declared = {m["Name"] for d in aws.get("CloudWatchMetrics", []) for m in d.get("Metrics", [])}
+        attrs: dict[str, str] = {}
+        values: dict[str, float] = {}
+        for key, val in doc.items():
+            if key in EMF_RESERVED_KEYS:
+                continue
+            if key in declared or key.startswith("claude_code."):
+                if isinstance(val, int | float) and not isinstance(val, bool) and val >= 0:
+                    values[key] = float(val)
+            elif isinstance(val, str):
+                attrs[key] = val
+        user = attrs.get("user.email") or attrs.get("user.id")
+        session = attrs.get("session.id")
+        signature = tuple(attrs.get(a) for a in GROUPABLE_ATTRIBUTES)
+        for metric, value in values.items():
+            self.points += 1
+            derived = None
+            if metric == TOKEN_USAGE:
+                price = self.prices.price_per_token(attrs.get("model", ""), attrs.get("type", ""))
+                derived = (UNPRICED_TOKENS, value) if price is None else (PRICED_COST, value * price)
+            for size, duration_ms in WINDOW_MS.items():
+                window = (size, ts - ts % duration_ms)
+                sums = self.windows.setdefault(window, {}).setdefault(signature, {})
+                sums[metric] = sums.get(metric, 0.0) + value
+                if derived is not None:
+                    sums[derived[0]] = sums.get(derived[0], 0.0) + derived[1]
+                if user is None:
+                    continue
+                entry = self.users.setdefault(window, {}).setdefault(user, UserSums())
+                entry.sums[metric] = entry.sums.get(metric, 0.0) + value
+                if derived is not None:
+                    entry.sums[derived[0]] = entry.sums.get(derived[0], 0.0) + derived[1]
+                if session:
+                    entry.sessions.add(session)
+
+    def totals(self, size: str, metric: str) -> dict[int, float]:
+        """Sum of `metric` per window start of one size (to compare with the pipeline's rows)."""
+        out: dict[int, float] = {}
+        for (s, start), sigs in self.windows.items():
+            if s == size:
+                out[start] = sum(sums.get(metric, 0.0) for sums in sigs.values())
+        return out
+
+
+def floor_decode(records: list[SourceRecord]) -> int:
+    """gunzip + typed envelope decode + typed EMF parse of every event; returns the number of data points."""
+    points = 0
+    for rec in records:
+        try:
+            envelope = decode_envelope(rec.data)
+        except EnvelopeDecodeError:
+            continue
+        if envelope.is_control:
+            continue
+        for event in envelope.log_events:
+            try:
+                parsed, _ = parse_line(event.message)
+            except EmfError:
+                continue
+            points += len(parsed)
+    return points

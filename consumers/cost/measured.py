@@ -1,0 +1,145 @@
+"""Figures measured by the benchmarks, kept as data (`consumers/cost/measured.json`) with the date and command.
+
+`python -m benchmarks.write_amplification` writes the file: bytes per data point at every stage (EMF line, Kinesis
+record, Firehose billing, lake JSON, Parquet), DynamoDB writes per data point under realistic load, stored row
+sizes and the number of CloudWatch metric series. The cost model (`consumers/cost/model.py`) reads only this file
+and the price table; it never guesses a figure that was measured.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+from pathlib import Path
+
+import msgspec
+
+from consumers.errors import ConfigError
+
+MEASURED_FILE = "measured.json"
+HOW_TO_MEASURE = "run `python -m benchmarks.write_amplification --write-measured` from the repository root"
+
+
+class PerPoint(msgspec.Struct, frozen=True):
+    """Bytes and units per data point (one metric value of one EMF line)."""
+
+    log_events: float  # CloudWatch log events (EMF lines) per data point
+    emf_bytes: float  # EMF message bytes per data point (UTF-8)
+    kinesis_bytes: float  # gzip'd subscription record bytes per data point
+    kinesis_records: float  # subscription records per data point
+    kinesis_put_units: float  # 25 KB PUT payload units per data point
+    firehose_billed_bytes: float  # Kinesis record bytes rounded up to 5 KB per record, per data point
+    lake_json_bytes: float  # the transform Lambda's JSON rows per data point (what Firehose converts)
+    parquet_bytes: float  # Snappy Parquet per data point
+    transform_cpu_us: float  # CPU time of the lake transform per data point (Lambda duration)
+
+
+class WriteFigures(msgspec.Struct, frozen=True):
+    """DynamoDB (and S3 dead-letter) writes of one simulated run through the real pipeline."""
+
+    scenario: str
+    users: int
+    shards: int
+    simulated_minutes: float
+    points: int
+    exporting_users_per_minute: float
+    write_requests: dict[str, int]  # rows, dedup, snapshot
+    write_units: dict[str, int]
+    read_units: float
+    dead_letter_puts: int
+    row_write_requests: dict[str, int]  # by row type W1m … U1d
+    row_write_units: dict[str, int]
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.write_requests.values())
+
+    @property
+    def total_units(self) -> int:
+        return sum(self.write_units.values())
+
+    def requests_per_1000_points(self) -> float:
+        return 1000 * self.total_requests / self.points if self.points else math.inf
+
+    def units_per_1000_points(self) -> float:
+        return 1000 * self.total_units / self.points if self.points else math.inf
+
+
+class MonthProfile(msgspec.Struct, frozen=True):
+    """A simulated week (sampled hours, weekday and weekend) scaled to a month, for one user count."""
+
+    users: int
+    sampled_hours: list[str]
+    points_per_user_month: float
+    write_requests_per_1000_points: float
+    write_units_per_1000_points: float
+    read_units_per_1000_points: float
+    peak_points_per_second: float  # busiest sampled hour, all users
+    peak_kinesis_bytes_per_second: float
+
+
+class StoredRows(msgspec.Struct, frozen=True):
+    """Bytes of the partial rows of one window (every shard and bucket), base table, at the end of a run."""
+
+    users: int
+    minutes_covered: float
+    bytes_per_window: dict[str, int]  # W1m, W1h, W1d, U1m, U1h, U1d
+    bytes_per_user_entry: float  # in U rows
+
+
+class Measured(msgspec.Struct, frozen=True):
+    measured_on: str
+    command: str
+    machine: dict[str, object]
+    settings: dict[str, object]
+    per_point: PerPoint
+    scenarios: list[WriteFigures]
+    months: list[MonthProfile]
+    stored_rows: list[StoredRows]
+    cloudwatch_metric_series: dict[str, int]  # users (as a string) → distinct EMF series the collector creates
+    #: users (as a string) → distinct metrics the consumer publishes for closed 1-minute windows
+    published_metric_series: dict[str, int] = msgspec.field(default_factory=dict)
+    #: PutMetricData requests per shard per minute (one set per closed 1-minute window of each shard)
+    put_metric_data_calls_per_shard_minute: float = 0.0
+
+    def month_for(self, users: int) -> MonthProfile:
+        """The profile measured at the user count nearest to `users` (by ratio)."""
+        if not self.months:
+            raise ConfigError(f"measured.json has no month profile: {HOW_TO_MEASURE}")
+        return min(self.months, key=lambda m: abs(math.log(max(users, 1) / m.users)))
+
+    def rows_for(self, users: int) -> StoredRows:
+        if not self.stored_rows:
+            raise ConfigError(f"measured.json has no stored row sizes: {HOW_TO_MEASURE}")
+        return min(self.stored_rows, key=lambda r: abs(math.log(max(users, 1) / r.users)))
+
+    def metric_series_for(self, users: int) -> int:
+        return _nearest(self.cloudwatch_metric_series, users)
+
+    def published_series_for(self, users: int) -> int:
+        return _nearest(self.published_metric_series, users)
+
+
+def _nearest(by_users: dict[str, int], users: int) -> int:
+    if not by_users:
+        return 0
+    return by_users[min(by_users, key=lambda u: abs(math.log(max(users, 1) / int(u))))]
+
+
+_decoder = msgspec.json.Decoder(Measured)
+
+
+def load_measured(path: Path | None = None) -> Measured:
+    """The measured figures shipped with ccstream (or from `path`)."""
+    try:
+        raw = path.read_bytes() if path else resources.files("consumers.cost").joinpath(MEASURED_FILE).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read measured figures ({exc}); {HOW_TO_MEASURE}") from exc
+    try:
+        return _decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"measured figures are not valid ({exc}); {HOW_TO_MEASURE}") from exc
+
+
+def save_measured(measured: Measured, path: Path) -> None:
+    path.write_bytes(msgspec.json.format(msgspec.json.encode(measured), indent=2) + b"\n")

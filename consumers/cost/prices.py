@@ -1,0 +1,53 @@
+"""The dated AWS price table (`schemas/aws_prices.json`): us-east-1 list prices kept as data, not code."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import msgspec
+
+from consumers.errors import ConfigError
+
+PRICE_FILE = "aws_prices.json"
+
+
+class Price(msgspec.Struct, frozen=True):
+    usd: float
+    unit: str
+    note: str = ""
+    unsure: bool = False
+
+
+class AwsPrices(msgspec.Struct, frozen=True):
+    effective_date: str
+    region: str
+    currency: str
+    source: str
+    hours_per_month: float
+    prices: dict[str, Price]
+
+    def usd(self, name: str) -> float:
+        """The price called `name` (e.g. `dynamodb.write_units_per_million`)."""
+        try:
+            return self.prices[name].usd
+        except KeyError:
+            raise ConfigError(f"the price table {self.effective_date} has no {name!r}; update {PRICE_FILE}") from None
+
+    def unsure(self) -> list[str]:
+        return sorted(name for name, p in self.prices.items() if p.unsure)
+
+
+_decoder = msgspec.json.Decoder(AwsPrices)
+
+
+def load_aws_prices(path: Path | None = None) -> AwsPrices:
+    """The price table shipped in `schemas/` (or the file at `path`)."""
+    try:
+        raw = path.read_bytes() if path else resources.files("schemas").joinpath(PRICE_FILE).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the AWS price table: {exc}") from exc
+    try:
+        return _decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"the AWS price table {path or PRICE_FILE} is not valid: {exc}") from exc

@@ -1,0 +1,66 @@
+"""Hand-made measured figures for the cost model tests (round numbers, so expected bills are easy to compute)."""
+
+from __future__ import annotations
+
+from consumers.cost.measured import Measured, MonthProfile, PerPoint, StoredRows, WriteFigures
+
+PER_POINT = PerPoint(
+    log_events=1.0,
+    emf_bytes=998.0,  # + 26 B per event = 1,024 B per point
+    kinesis_bytes=64.0,
+    kinesis_records=0.002,
+    kinesis_put_units=0.004,
+    firehose_billed_bytes=80.0,
+    lake_json_bytes=1000.0,
+    parquet_bytes=100.0,
+    transform_cpu_us=40.0,
+)
+
+
+def month(users: int, points_per_user_month: float = 100_000.0, units: float = 1000.0) -> MonthProfile:
+    return MonthProfile(
+        users=users,
+        sampled_hours=["Wed 15:00"],
+        points_per_user_month=points_per_user_month,
+        write_requests_per_1000_points=20.0,
+        write_units_per_1000_points=units,
+        read_units_per_1000_points=1.0,
+        peak_points_per_second=users / 10,
+        peak_kinesis_bytes_per_second=users * 6.4,
+    )
+
+
+def measured(months: list[MonthProfile] | None = None) -> Measured:
+    return Measured(
+        measured_on="2026-11-23",
+        command="hand-made",
+        machine={},
+        settings={},
+        per_point=PER_POINT,
+        scenarios=[
+            WriteFigures(
+                scenario="all-active",
+                users=1000,
+                shards=2,
+                simulated_minutes=10,
+                points=100_000,
+                exporting_users_per_minute=1000,
+                write_requests={"rows": 900, "dedup": 80, "snapshot": 20},
+                write_units={"rows": 90_000, "dedup": 80, "snapshot": 20},
+                read_units=10.0,
+                dead_letter_puts=0,
+                row_write_requests={"W1m": 900},
+                row_write_units={"W1m": 90_000},
+            )
+        ],
+        months=months if months is not None else [month(1000), month(10_000, units=2000.0)],
+        stored_rows=[
+            StoredRows(
+                users=1000,
+                minutes_covered=10,
+                bytes_per_window={"W1m": 1000, "W1h": 2000, "W1d": 2000, "U1m": 1000, "U1h": 1000, "U1d": 1000},
+                bytes_per_user_entry=100.0,
+            )
+        ],
+        cloudwatch_metric_series={"1000": 100, "10000": 150},
+    )

@@ -1,0 +1,64 @@
+"""`ccstream cost`: JSON and table output, and a clear error for bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from consumers.cli import cost_cmd
+from consumers.cost.measured import save_measured
+from consumers.errors import ConfigError
+from tests.cost.figures import measured
+
+runner = CliRunner()
+
+
+def cost_app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """Test root, so `cost` stays a subcommand."""
+
+    cost_cmd.register(app)
+    return app
+
+
+def test_json_lists_every_line_and_the_total(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    save_measured(measured(), path)
+    result = runner.invoke(cost_app(), ["cost", "--users", "1000", "--json", "--measured", str(path)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["users"] == 1000
+    assert doc["data_points_per_month"] == 1000 * 100_000
+    assert math.isclose(doc["total_usd_per_month"], sum(x["usd_per_month"] for x in doc["lines"]), abs_tol=0.05)
+    assert "firehose.dynamic_partitioning_per_gb" in " ".join(doc["notes"])  # unconfirmed prices are named
+
+
+def test_options_reach_the_model(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    save_measured(measured(), path)
+    args = ["cost", "-u", "1000", "--json", "--measured", str(path), "--no-lake", "--no-networking", "--shards", "4"]
+    doc = json.loads(runner.invoke(cost_app(), args).output)
+    assert "Firehose" not in doc["by_component"] and "Networking" not in doc["by_component"]
+    shard_line = next(x for x in doc["lines"] if x["item"] == "shard-hours")
+    assert shard_line["quantity"] == 4 * 730
+
+
+def test_table_names_the_largest_component(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    save_measured(measured(), path)
+    result = runner.invoke(cost_app(), ["cost", "--users", "10000", "--measured", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Largest component:" in result.output and "total" in result.output
+
+
+def test_zero_users_is_a_config_error() -> None:
+    result = runner.invoke(cost_app(), ["cost", "--users", "0"])
+    assert isinstance(result.exception, ConfigError)
+    assert "--users" in str(result.exception)
