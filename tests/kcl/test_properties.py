@@ -36,6 +36,7 @@ def test_emulator_rendering_has_endpoints_and_fast_timings() -> None:
         "initialPositionInStream": "TRIM_HORIZON",
         "retrievalMode": "POLLING",
         "callProcessRecordsEvenForEmptyRecordList": "true",
+        "maxRecords": "40",
         "metricsLevel": "NONE",
         "shutdownGraceMillis": "20000",
         "kinesisEndpoint": "http://127.0.0.1:4566",
