@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from amazon_kclpy import kcl
-from amazon_kclpy.checkpoint_error import CheckpointError
 from amazon_kclpy.v3 import processor
 
 from consumers.aws import AwsTarget
 from consumers.config import Names
+from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
 from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
 from consumers.lake.transform import transform_record
@@ -156,22 +156,12 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
             return
 
     def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:
-        for attempt in range(5):
-            try:
-                if position is None:
-                    checkpointer.checkpoint()
-                else:
-                    checkpointer.checkpoint(str(position[0]), position[1])
-                return
-            except CheckpointError as exc:
-                if exc.value == "ThrottlingException" and attempt < 4:
-                    self.sleep(0.5 * 2**attempt)
-                    continue
-                # ShutdownException / InvalidStateException: the lease is gone. The files are in S3; the next
-                # owner rewrites them from its checkpoint (same keys when the batches match, else the view dedups).
-                log.warning("%s: checkpoint refused: %s", self.shard_id, exc.value)
-                self.buffer.clear()
-                return
+        error = checkpoint_with_retry(checkpointer, position, sleep=self.sleep)
+        if error is not None:
+            # ShutdownException / InvalidStateException: the lease is gone. The files are in S3; the next
+            # owner rewrites them from its checkpoint (same keys when the batches match, else the view dedups).
+            log.warning("%s: checkpoint refused: %s", self.shard_id, error)
+            self.buffer.clear()
 
 
 def main() -> None:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from amazon_kclpy import kcl
-from amazon_kclpy.checkpoint_error import CheckpointError
 from amazon_kclpy.v3 import processor
 
 from consumers.aws import AwsTarget
 from consumers.config import Names, Tunables
+from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.model import Position, SourceRecord
 from consumers.pipeline import ShardPipeline
 from consumers.sink.base import FencedError, Stores
@@ -246,24 +246,13 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         self._dead_letters_reported = total
 
     def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:
-        for attempt in range(5):
-            try:
-                if position is None:
-                    checkpointer.checkpoint()
-                else:
-                    checkpointer.checkpoint(str(position[0]), position[1])
-                return
-            except CheckpointError as exc:
-                if exc.value == "ThrottlingException" and attempt < 4:
-                    time.sleep(0.5 * 2**attempt)
-                    continue
-                if exc.value == "ShutdownException":
-                    log.warning("%s: checkpoint refused (lease lost or shutting down)", self.shard_id)
-                    if self.pipeline is not None:
-                        self.pipeline.drop()
-                    return
-                log.error("%s: checkpoint failed: %s", self.shard_id, exc.value)
-                return
+        error = checkpoint_with_retry(checkpointer, position)
+        if error == "ShutdownException":
+            log.warning("%s: checkpoint refused (lease lost or shutting down)", self.shard_id)
+            if self.pipeline is not None:
+                self.pipeline.drop()
+        elif error is not None:
+            log.error("%s: checkpoint failed: %s", self.shard_id, error)
 
 
 def main() -> None:
