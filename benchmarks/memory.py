@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch-mb", type=float, default=10.0, help="max MB per KCL batch (10 = GetRecords limit)")
+    parser.add_argument(
+        "--batch-records", type=int, default=10_000, help="max records per KCL batch (kcl.properties maxRecords)"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -152,11 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_info().line())
     print(f"command: {command_line()}")
     spec = WorkloadSpec(args.users, args.minutes, seed=args.seed, shards=1, all_active=True)
-    print(f"workload: {spec.describe()}, all on one shard, batches ≤ {args.batch_mb:g} MB … generating", flush=True)
+    print(
+        f"workload: {spec.describe()}, all on one shard, batches ≤ {args.batch_records:,} records and "
+        f"≤ {args.batch_mb:g} MB … generating",
+        flush=True,
+    )
     workload = build_workload(spec)
     with tempfile.TemporaryDirectory(prefix="ccstream-memory-") as tmp:
         path = Path(tmp) / "batches.msgpack"
-        n = write_batches(kcl_batches(workload.all_records(), max_bytes=int(args.batch_mb * 2**20)), path)
+        batches = kcl_batches(workload.all_records(), args.batch_records, int(args.batch_mb * 2**20))
+        n = write_batches(batches, path)
         del workload
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
         done = subprocess.run(
