@@ -48,6 +48,14 @@ class RowState:
         return self.first_dirty is not None
 
 
+DEAD_LETTER_COUNTER = "dead_letters."
+
+
+def dead_letters_by_reason(counters: dict[str, int]) -> dict[str, int]:
+    """The `dead_letters.<reason>` counters of a shard snapshot, by reason."""
+    return {k[len(DEAD_LETTER_COUNTER) :]: v for k, v in counters.items() if k.startswith(DEAD_LETTER_COUNTER)}
+
+
 @dataclass(slots=True)
 class Counters:
     values: dict[str, int] = field(default_factory=dict)
@@ -265,7 +273,7 @@ class ShardPipeline:
 
     def _dead(self, dl: DeadLetter) -> None:
         self._pending_letters.append(dl)
-        self.counters.add(f"dead_letters.{dl.reason}")
+        self.counters.add(f"{DEAD_LETTER_COUNTER}{dl.reason}")
 
     def _late_letter(
         self, rec: SourceRecord, event_id: str, index: int, point: DataPoint, verdict: Lateness

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consumers.config import Names
+from consumers.pipeline import dead_letters_by_reason
 from consumers.sink.dynamodb import DynamoStores
 
 
@@ -20,11 +21,11 @@ class PipelineStatus:
 
     @property
     def dead_letters(self) -> int:
-        return sum(v for k, v in self.counters.items() if k.startswith("dead_letters."))
+        return sum(self.dead_letters_by_reason.values())
 
     @property
     def dead_letters_by_reason(self) -> dict[str, int]:
-        return {k.split(".", 1)[1]: v for k, v in self.counters.items() if k.startswith("dead_letters.")}
+        return dead_letters_by_reason(self.counters)
 
 
 def pipeline_status(kinesis: Any, ddb: Any, names: Names) -> PipelineStatus:

@@ -28,7 +28,7 @@ from consumers.aws import AwsTarget
 from consumers.config import Names, Tunables
 from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.model import Position, SourceRecord
-from consumers.pipeline import ShardPipeline
+from consumers.pipeline import ShardPipeline, dead_letters_by_reason
 from consumers.sink.base import FencedError, Stores
 from consumers.sink.deadletter import S3DeadLetters
 from consumers.sink.dynamodb import DynamoStores
@@ -112,7 +112,7 @@ def _parse_buckets(text: str | None, default: dict[str, int]) -> dict[str, int]:
 
 
 def _dead_letter_total(counters: dict[str, int]) -> int:
-    return sum(v for k, v in counters.items() if k.startswith("dead_letters."))
+    return sum(dead_letters_by_reason(counters).values())
 
 
 def fault_point(name: str) -> None:
