@@ -4,8 +4,11 @@
   envelope and every EMF line with the stdlib, then for every data point and every window size (1m, 1h, 1d) update
   a dict per (window, label signature) and a dict per (window, user) with the sums, the session set and the
   priced token cost. Same inputs, same outputs (checked by `totals`), no pre-aggregation, no dedup, no fences.
-- `floor_decode`: gunzip and typed parse only (`decode_envelope` + `parse_line` per event), no aggregation: the
-  least any consumer built on the shared decoders has to do.
+- `floor_decode`: gunzip and typed parse only (`decode_envelope` + the generic `parse_line` per event), no
+  aggregation: the least any consumer built on the shared generic decoders (the lake writer's) has to do.
+- `floor_decode_fast`: the same with the aggregator's own line reader (`consumers.decode.lines`: msgspec straight
+  into the fields the aggregates use, generic fallback): the least the aggregator itself has to do. This is the
+  stricter floor; the pipeline cannot be faster than it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES
 from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
+from consumers.decode.lines import read_fast, read_generic
 from consumers.model import SourceRecord
 from schemas.catalogue import EMF_RESERVED_KEYS, TOKEN_USAGE
 from schemas.emf import EmfError, parse_line
@@ -121,4 +125,26 @@ def floor_decode(records: list[SourceRecord]) -> int:
             except EmfError:
                 continue
             points += len(parsed)
+    return points
+
+
+def floor_decode_fast(records: list[SourceRecord]) -> int:
+    """gunzip + typed envelope decode + the aggregator's line reader per event; returns the number of data points."""
+    points = 0
+    for rec in records:
+        try:
+            envelope = decode_envelope(rec.data)
+        except EnvelopeDecodeError:
+            continue
+        if envelope.is_control:
+            continue
+        for index, event in enumerate(envelope.log_events):
+            line = read_fast(index, event.message)
+            if line is None:
+                try:
+                    line, _ = read_generic(index, event.message)
+                except EmfError:
+                    continue
+            if line is not None:
+                points += len(line.values)
     return points

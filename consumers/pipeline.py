@@ -9,27 +9,29 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from consumers.aggregates.batch import FineBatch
-from consumers.aggregates.dimensions import Signature, model_and_type, signature_key, signature_of
-from consumers.aggregates.partials import UserPartial, WindowPartial
-from consumers.aggregates.pricing import derived_values
+from consumers.aggregates.dimensions import Signature, model_and_type
+from consumers.aggregates.partials import UserPartial, WindowPartial, add_sums
+from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
 from consumers.config import Tunables
-from consumers.decode.records import decode_record
+from consumers.decode.lines import Line
+from consumers.decode.records import DecodedRecord, decode_record, read_lines
 from consumers.model import DeadLetter, Position, SourceRecord
 from consumers.sink.base import RowKey, RowWrite, ShardSnapshot, StoredRow, Stores
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
+from consumers.windows.routing import Router
 from consumers.windows.watermark import Lateness, Watermark
-from schemas.catalogue import TOKEN_USAGE, user_key
-from schemas.emf import DataPoint
+from schemas.catalogue import TOKEN_USAGE
+from schemas.emf import DataPoint, parse_line
 from schemas.prices import PriceTable, load_prices
 
 log = logging.getLogger(__name__)
 
 NO_POSITION: Position = (-1, -1)
+NONE_LATE: frozenset[int] = frozenset()
 MINUTE_MS = 60_000
 #: A 1-minute window is published to CloudWatch once the watermark is this far past its end.
 PUBLISH_GRACE_MS = 60_000
@@ -87,8 +89,8 @@ class ShardPipeline:
         self.sizes: tuple[WindowSize, ...] = tuple(WINDOW_SIZES[n] for n in self.tunables.window_sizes)
         if any(s.duration_ms % MINUTE_MS for s in self.sizes):
             raise ValueError("window sizes must be whole minutes (the fine pre-aggregation is per minute)")
-        self._buckets: dict[str, int] = {}
-        self._sig_hashes: dict[str, int] = {}
+        self.router = Router(self.sizes, self.tunables.window_buckets, self.tunables.user_buckets)
+        self._prices_cache: dict[tuple[str, str], float | None] = {}
         self.watermark = Watermark(self.tunables.allowed_lateness_ms, self.tunables.max_future_ms)
         self.counters = Counters()
         self.rows: dict[RowKey, RowState] = {}
@@ -123,21 +125,22 @@ class ShardPipeline:
 
     # ----------------------------------------------------------------------------------------------- processing
     def process(self, records: list[SourceRecord]) -> None:
-        decoded = []
+        opened: list[tuple[SourceRecord, DecodedRecord]] = []
         claims: dict[str, Position] = {}  # fingerprint → the first position carrying it in this batch
         for rec in records:
             if rec.position <= self.position:
                 continue  # the KCL re-sent something we already hold in memory
             d = decode_record(rec)
-            decoded.append((rec, d))
+            opened.append((rec, d))
             if d.kind == "data":
                 claims.setdefault(d.fingerprint, rec.position)
         lost = self.stores.dedup.claim(self.shard_id, list(claims.items())) if claims else set()
         # A record is a duplicate when someone else owns its batch, or an earlier record of this batch does.
         owner = {fp: pos for fp, pos in claims.items() if fp not in lost}
 
-        accepted: list[tuple[Position, list[DataPoint]]] = []
-        for rec, d in decoded:
+        fine = FineBatch()
+        counted: list[tuple[SourceRecord, DecodedRecord, frozenset[int]]] = []  # with the indices of late lines
+        for rec, d in opened:
             self.counters.add("records")
             self.position = rec.position
             if d.kind == "control":
@@ -150,118 +153,124 @@ class ShardPipeline:
             self.counters.add("log_events", d.event_count)
             for dl in d.dead_letters:
                 self._dead(dl)
-            points: list[DataPoint] = []
-            for ev in d.events:
-                for point in ev.points:
-                    verdict = self.watermark.classify(point.timestamp_ms, rec.arrival_ms)
-                    if verdict is not Lateness.ON_TIME:
-                        self._dead(self._late_letter(rec, ev.log_event_id, ev.index, point, verdict))
-                        continue
-                    self.watermark.observe(point.timestamp_ms)
-                    points.append(point)
+            if d.kind != "data":
+                continue
+            lines, letters = read_lines(rec, d)
+            for dl in letters:
+                self._dead(dl)
+            if not lines:
+                continue
+            late = self._screen_lateness(rec, d, lines)
+            points = self._fold(fine, lines, late)
             if points:
-                accepted.append((rec.position, points))
-                self.counters.add("points", len(points))
-        if decoded:
+                counted.append((rec, d, late))
+                self.counters.add("points", points)
+        if opened:
             self._batch_ends.append(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
-        if not accepted:
+        if not counted:
             return
-        if not self._rollup(self._fine(accepted), accepted[0][0], accepted[-1][0]):
+        if not self._rollup(fine, counted[0][0].position, counted[-1][0].position):
             # A reloaded row's fence falls inside this batch (only right after a restart): go record by record so
-            # each row skips exactly the records it already holds.
-            for pos, points in accepted:
-                self._rollup(self._fine([(pos, points)]), pos, pos)
+            # each row skips exactly the records it already holds. Lines are read again (same result, same order).
+            for rec, d, late in counted:
+                one = FineBatch()
+                self._fold(one, read_lines(rec, d)[0], late)
+                self._rollup(one, rec.position, rec.position)
 
-    def _fine(self, accepted: list[tuple[Position, list[DataPoint]]]) -> FineBatch:
-        fine = FineBatch()
-        add, add_user = fine.add, fine.add_user_only
-        last_attrs: dict[str, str] | None = None
-        sig: Signature = ()
-        user: str | None = None
-        session: str | None = None
-        for _, points in accepted:
-            for p in points:
-                ts = p.timestamp_ms
-                minute = ts - ts % MINUTE_MS
-                attrs = p.attributes
-                if attrs is not last_attrs:  # the points of one EMF line share their attributes
-                    last_attrs = attrs
-                    sig = signature_of(attrs)
-                    user = user_key(attrs)
-                    session = attrs.get("session.id")
-                add(minute, sig, user, session, p.metric, p.value)
-                if user is not None and p.metric == TOKEN_USAGE:
-                    derived = derived_values(self.prices, p.metric, p.value, attrs)
-                    if derived:
-                        add_user(minute, user, derived[0], derived[1])
-        return fine
+    def _screen_lateness(self, rec: SourceRecord, d: DecodedRecord, lines: list[Line]) -> frozenset[int]:
+        """Move the watermark over a record's lines; dead-letter late/future ones and return their indices.
+
+        A record spans at most a minute or so of event time, so one check usually clears all of its lines at once;
+        a record that straddles the lateness bound is classified line by line in order, as the policy defines it."""
+        wm = self.watermark
+        lo = min(line.timestamp_ms for line in lines)
+        hi = max(line.timestamp_ms for line in lines)
+        no_future = not rec.arrival_ms or hi <= rec.arrival_ms + wm.max_future_ms
+        if no_future and lo >= max(wm.value_ms, hi) - wm.allowed_lateness_ms:
+            wm.observe(hi)
+            return NONE_LATE
+        late: set[int] = set()
+        for line in lines:
+            verdict = wm.classify(line.timestamp_ms, rec.arrival_ms)
+            if verdict is Lateness.ON_TIME:
+                wm.observe(line.timestamp_ms)
+                continue
+            late.add(line.index)
+            event = d.events[line.index]
+            for point in parse_line(event.message)[0]:
+                self._dead(self._late_letter(rec, str(event.id), line.index, point, verdict))
+        return frozenset(late)
+
+    def _fold(self, fine: FineBatch, lines: list[Line], late: frozenset[int]) -> int:
+        """Add the on-time lines of one record to the fine batch; returns the number of data points added."""
+        add_line, add_user = fine.add_line, fine.add_user_only
+        price_of = self._price_of
+        points = 0
+        for line in lines:
+            if late and line.index in late:
+                continue
+            ts = line.timestamp_ms
+            minute = ts - ts % MINUTE_MS
+            user = line.user
+            values = line.values
+            add_line(minute, line.signature, user, line.session, values)
+            points += len(values)
+            if user is not None:
+                for metric, v in values:
+                    if metric == TOKEN_USAGE:
+                        price = price_of(line.signature)
+                        if price is None:
+                            add_user(minute, user, UNPRICED_TOKENS, v)
+                        else:
+                            add_user(minute, user, PRICED_COST, v * price)
+        return points
+
+    def _price_of(self, sig: Signature) -> float | None:
+        """USD per token for a signature's (model, token type), or None when the price table has no price."""
+        mt = model_and_type(sig)
+        try:
+            return self._prices_cache[mt]
+        except KeyError:
+            price = self._prices_cache[mt] = self.prices.price_per_token(*mt)
+            return price
 
     def _rollup(self, fine: FineBatch, first: Position, last: Position) -> bool:
         """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
         fence lies strictly inside that range."""
-        sizes = self.sizes
-        sig_keys = {sig: signature_key(sig) for _, sig in fine.labels}
-        w_bucket = self._window_bucket
-        w_keys = {
-            (m, sig): [RowKey("W", z.name, z.start_of(m), w_bucket(sig_keys[sig], z.name)) for z in sizes]
-            for m, sig in fine.labels
-        }
-        bucket_of = self._bucket_of
-        user_buckets = {(m, user): (m, bucket_of(user)) for m, user in fine.users}
-        u_keys = {
-            mb: [RowKey("U", z.name, z.start_of(mb[0]), mb[1]) for z in sizes] for mb in set(user_buckets.values())
-        }
-        touched = {k for ks in w_keys.values() for k in ks} | {k for ks in u_keys.values() for k in ks}
+        routes = self.router.route(fine)
+        touched = routes.touched()
         self._load_missing(touched)
         rows = self.rows
         if any(first <= rows[k].base_fence < last for k in touched):
             return False
-        live = {k for k in touched if rows[k].base_fence < first}
+        live = {k for k in touched if rows[k].base_fence < first}  # rows that do not hold this batch yet
         for k in live:
             if rows[k].first_dirty is None:
                 rows[k].first_dirty = first
+        window_targets = {g: [rows[k].partial for k in keys if k in live] for g, keys in routes.window_rows.items()}
+        user_targets = {g: [rows[k].partial for k in keys if k in live] for g, keys in routes.user_rows.items()}
 
-        for (minute, sig), (sums, n) in fine.labels.items():
-            sig_key = sig_keys[sig]
+        price_of = self._price_of
+        for group, sig, sig_key, (sums, n) in routes.labels:
+            targets: list[WindowPartial] = window_targets[group]  # type: ignore[assignment]
+            if not targets:
+                continue
             derived = None
             tokens = sums.get(TOKEN_USAGE)
             if tokens is not None:
-                model, typ = model_and_type(sig)
-                derived = derived_values(self.prices, TOKEN_USAGE, tokens, {"model": model, "type": typ})
-            for key in w_keys[(minute, sig)]:
-                if key in live:
-                    partial: WindowPartial = rows[key].partial  # type: ignore[assignment]
-                    partial.add_sums(sig_key, sums)
-                    if derived:
-                        partial.add(sig_key, derived[0], derived[1])
-                    partial.points += n
-        for (minute, user), (sums, sessions) in fine.users.items():
-            for key in u_keys[user_buckets[(minute, user)]]:
-                if key in live:
-                    entry = rows[key].partial.entry(user)  # type: ignore[union-attr]
-                    for metric, v in sums.items():
-                        entry.sums[metric] = entry.sums.get(metric, 0.0) + v
-                    entry.sessions |= sessions
+                price = price_of(sig)
+                derived = (UNPRICED_TOKENS, tokens) if price is None else (PRICED_COST, tokens * price)
+            for partial in targets:
+                partial.add_sums(sig_key, sums)
+                if derived:
+                    partial.add(sig_key, derived[0], derived[1])
+                partial.points += n
+        for ugroup, user, (sums, sessions) in routes.users:
+            for upartial in user_targets[ugroup]:
+                entry = upartial.entry(user)  # type: ignore[union-attr]
+                add_sums(entry.sums, sums)
+                entry.sessions |= sessions
         return True
-
-    def _window_bucket(self, sig_key: str, size: str) -> int:
-        n = self.tunables.window_buckets.get(size, 1)
-        if n <= 1:
-            return 0
-        h = self._sig_hashes.get(sig_key)
-        if h is None:
-            if len(self._sig_hashes) > 200_000:
-                self._sig_hashes.clear()
-            h = self._sig_hashes[sig_key] = zlib.crc32(sig_key.encode())
-        return h % n
-
-    def _bucket_of(self, user: str) -> int:
-        b = self._buckets.get(user)
-        if b is None:
-            if len(self._buckets) > 1_000_000:
-                self._buckets.clear()
-            b = self._buckets[user] = zlib.crc32(user.encode()) % self.tunables.user_buckets
-        return b
 
     def _load_missing(self, keys: set[RowKey]) -> None:
         missing = [k for k in keys if k not in self.rows]

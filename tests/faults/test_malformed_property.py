@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consumers.config import Tunables
-from consumers.decode.records import decode_record
+from consumers.decode.records import decode_record, read_lines
 from consumers.model import SourceRecord
 from consumers.pipeline import ShardPipeline
 from consumers.sink.memory import MemoryStores
@@ -51,11 +51,18 @@ def _rec(i: int, data: bytes) -> SourceRecord:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payloads)
 def test_decoder_classifies_any_bytes(data: bytes) -> None:
-    d = decode_record(_rec(0, data))
+    rec = _rec(0, data)
+    d = decode_record(rec)
     assert d.kind in ("data", "control", "bad")
     if d.kind == "bad":
         assert len(d.dead_letters) == 1 and d.dead_letters[0].reason in ("bad_gzip", "bad_json", "bad_envelope")
-    for dl in d.dead_letters:
+    letters = list(d.dead_letters)
+    if d.kind == "data":
+        lines, line_letters = read_lines(rec, d)
+        letters += line_letters
+        assert all(line.values for line in lines)
+        assert {line.index for line in lines} | {dl.index for dl in line_letters} <= set(range(d.event_count))
+    for dl in letters:
         assert dl.reason and dl.payload is not None
 
 

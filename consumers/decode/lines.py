@@ -1,0 +1,126 @@
+"""EMF line → the facts the aggregates need: event time, label signature, user, session and (metric, value) pairs.
+
+Two paths give the same `Line` for every line the fast one accepts (a hypothesis test checks it against the
+generic parser):
+
+- **fast**: msgspec decodes the line straight into a Struct holding `_aws.Timestamp`, the groupable attributes,
+  user and session and the catalogue's metric values; every other key (≈ 15 resource attributes, the
+  `CloudWatchMetrics` directive) is skipped without building a Python object. It takes only ordinary lines: no
+  escapes, string attributes, an integer timestamp, only catalogue metrics declared, each with a finite value in
+  range, and one `str.count` guard proving there is no other `claude_code.*` key (each name exactly twice in the
+  line: declared in the directive and as a key).
+- **generic**: anything else goes through `schemas.emf.parse_line`, which keeps unknown metrics generically and
+  turns bad values into `Rejected` (→ dead letters with their reason) while the rest of the line still counts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import msgspec
+
+from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES, Signature, signature_of
+from schemas.catalogue import METRICS, user_key
+from schemas.emf import MAX_LINE_BYTES, MAX_VALUE, DataPoint, Rejected, parse_line
+
+#: Metrics the fast path knows, in a fixed order (their Struct fields follow the attributes).
+FAST_METRICS: tuple[str, ...] = tuple(sorted(METRICS))
+_ATTRS = (*GROUPABLE_ATTRIBUTES, "user.email", "user.id", "session.id")
+_SIG_END = len(GROUPABLE_ATTRIBUTES) + 1  # fields[1:_SIG_END] is the signature (field 0 is `_aws`)
+_EMAIL, _ID, _SESSION = _SIG_END, _SIG_END + 1, _SIG_END + 2
+_METRICS_START = _SIG_END + 3
+
+
+class Line(msgspec.Struct, gc=False):
+    """One EMF line as the aggregates see it. Every value in `values` is countable (bad ones were rejected)."""
+
+    index: int  # position of the log event in its record
+    timestamp_ms: int
+    signature: Signature
+    user: str | None
+    session: str | None
+    values: list[tuple[str, float]]
+
+
+class _Metric(msgspec.Struct, gc=False):
+    Name: str
+
+
+class _Directive(msgspec.Struct, gc=False):
+    Metrics: list[_Metric] = []
+
+
+class _Aws(msgspec.Struct, gc=False):
+    Timestamp: int
+    CloudWatchMetrics: list[_Directive] = []
+
+
+def _line_struct() -> type:
+    fields: list[tuple[str, object, object]] = [("aws", _Aws | None, None)]
+    fields += [(f"a{i}", str | None, None) for i in range(len(_ATTRS))]
+    fields += [(f"m{i}", float | None, None) for i in range(len(FAST_METRICS))]
+    rename = {"aws": "_aws"} | {f"a{i}": n for i, n in enumerate(_ATTRS)}
+    rename |= {f"m{i}": n for i, n in enumerate(FAST_METRICS)}
+    return msgspec.defstruct("FastEmfLine", fields, rename=rename, gc=False)  # type: ignore[arg-type]
+
+
+_decode_fast = msgspec.json.Decoder(_line_struct()).decode
+_astuple = msgspec.structs.astuple
+#: Where each catalogue metric's value sits in `astuple` of the decoded line.
+_VALUE_AT = {name: _METRICS_START + i for i, name in enumerate(FAST_METRICS)}
+
+
+def read_fast(index: int, line: str) -> Line | None:
+    """The fast path; None means "not ordinary, use `read_generic`" (never a verdict on the line)."""
+    if len(line) > MAX_LINE_BYTES or "\\" in line:
+        return None
+    try:
+        fields = _astuple(_decode_fast(line))
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    aws = fields[0]
+    if aws is None or aws.Timestamp <= 0:
+        return None
+    declared = [m.Name for d in aws.CloudWatchMetrics for m in d.Metrics]
+    # Distinct catalogue names, each with a value, are in the line at least twice each (in the directive and as a
+    # key); exactly twice each and nowhere else means there is no other metric key (undeclared or unknown).
+    if not declared or line.count('"claude_code.') != 2 * len(declared) or len(set(declared)) != len(declared):
+        return None
+    values: list[tuple[str, float]] = []
+    for name in declared:
+        at = _VALUE_AT.get(name)
+        if at is None:
+            return None  # not in the catalogue: the generic path keeps it generically
+        v = fields[at]
+        if v is None or not (0 <= v <= MAX_VALUE) or not math.isfinite(v):
+            return None  # missing or bad: the generic path rejects it with its reason
+        values.append((name, v))
+    return Line(
+        index,
+        aws.Timestamp,
+        fields[1:_SIG_END],
+        fields[_EMAIL] or fields[_ID] or None,
+        fields[_SESSION],
+        values,
+    )
+
+
+def read_generic(index: int, line: str) -> tuple[Line | None, list[Rejected]]:
+    """Any line through `parse_line`; raises `EmfError` when the line as a whole is unusable."""
+    points, rejected = parse_line(line)
+    return line_of(index, points), rejected
+
+
+def line_of(index: int, points: list[DataPoint]) -> Line | None:
+    """The points `parse_line` returned for one line (one timestamp, one attribute set) as a `Line`."""
+    if not points:
+        return None
+    attrs = points[0].attributes
+    return Line(
+        index,
+        points[0].timestamp_ms,
+        signature_of(attrs),
+        user_key(attrs),
+        attrs.get("session.id"),
+        [(p.metric, p.value) for p in points],
+    )
