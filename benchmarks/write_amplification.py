@@ -5,7 +5,8 @@
 For each user count the simulator produces `--minutes` of telemetry (all users exporting once a minute, and the
 workday peak), packed into subscription records spread over `--shards` shards (Random distribution). The real
 `ShardPipeline`s run on a simulated clock, polled like the KCL (every 1,500 ms, the KCL 2.5.8 default), with the
-default flush intervals (1 s window rows, 10 s user rows), against `CountingStores`, which counts every write kind
+default flush intervals (window rows 1 s, user rows 30 s, 1h rows 60 s,
+1d rows 300 s), against `CountingStores`, which counts every write kind
 (rows, dedup markers, shard snapshots, dead letters) and DynamoDB write units (1 KB each, plus one write per GSI the
 item is in). Reported: write requests and units per 1,000 data points (target: < 10 requests at 10,000 users).
 
@@ -265,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"settings: {args.shards} shards, KCL poll every {args.poll_ms} ms, flush W every "
         f"{tunables.flush_interval_ms} ms / U every {tunables.user_flush_interval_ms} ms, "
+        f"at least every {tunables.size_flush_interval_ms} ms by size, "
         f"{tunables.user_buckets} user buckets, windows {', '.join(tunables.window_sizes)}"
     )
 

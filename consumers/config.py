@@ -55,10 +55,17 @@ class Tunables:
     allowed_lateness_ms: int = 48 * 3600 * 1000
     max_future_ms: int = 2 * 3600 * 1000
     flush_interval_ms: int = 1000
-    user_flush_interval_ms: int = 10_000
+    #: Per-user rows (16 buckets per window and shard, the biggest items) are the bulk of all writes.
+    user_flush_interval_ms: int = 30_000
     user_buckets: int = 16
     #: Window rows per (window, shard) are split by signature hash into this many items, so a busy day's row stays
     #: far below DynamoDB's 400 KB item limit. Fixed per size: a replay must route a signature to the same item.
     window_buckets: dict[str, int] = field(default_factory=lambda: {"1m": 1, "1h": 2, "1d": 4})
     dedup_ttl_ms: int = 48 * 3600 * 1000
     window_sizes: tuple[str, ...] = field(default=("1m", "1h", "1d"))
+    #: Rows of these window sizes are written at most this often. An open row is rewritten whole on every flush
+    #: while it is dirty, and 1h/1d rows are the big ones; the 1-minute rows carry the fresh data to the second.
+    #: A row's interval is the larger of its kind's (W: `flush_interval_ms`, U: `user_flush_interval_ms`) and its
+    #: size's entry here. Larger intervals also hold the KCL checkpoint back that long (more replay after a crash,
+    #: still exact).
+    size_flush_interval_ms: dict[str, int] = field(default_factory=lambda: {"1h": 60_000, "1d": 300_000})

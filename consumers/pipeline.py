@@ -98,7 +98,13 @@ class ShardPipeline:
         self._pending_letters: list[DeadLetter] = []
         self._batch_ends: list[ShardSnapshot] = []  # candidates for the next checkpoint, in order
         now = clock_ms()
-        self._last_flush_ms = {"W": now, "U": now}
+        by_kind = {"W": self.tunables.flush_interval_ms, "U": self.tunables.user_flush_interval_ms}
+        self._flush_interval_ms = {
+            (kind, z.name): max(ms, self.tunables.size_flush_interval_ms.get(z.name, 0))
+            for kind, ms in by_kind.items()
+            for z in self.sizes
+        }
+        self._last_flush_ms = dict.fromkeys(self._flush_interval_ms, now)
 
     # ----------------------------------------------------------------------------------------------- lifecycle
     def restore(self, checkpoint: Position | None) -> None:
@@ -307,17 +313,14 @@ class ShardPipeline:
         """Write the rows that are due; return the snapshot of the position that is now safe to checkpoint."""
         now = self.clock_ms()
         due = {
-            kind
-            for kind, interval in (
-                ("W", self.tunables.flush_interval_ms),
-                ("U", self.tunables.user_flush_interval_ms),
-            )
-            if force or now - self._last_flush_ms[kind] >= interval
+            kind_size
+            for kind_size, interval in self._flush_interval_ms.items()
+            if force or now - self._last_flush_ms[kind_size] >= interval
         }
         writes = [
             RowWrite(r.key, self.position, r.partial.to_doc(), self._ttl_s(r.key), r.published)
             for r in self.rows.values()
-            if r.dirty and r.key.kind in due
+            if r.dirty and (r.key.kind, r.key.size) in due
         ]
         if self._pending_letters:
             self.stores.dead_letters.write(self._pending_letters)
@@ -328,8 +331,8 @@ class ShardPipeline:
                 row = self.rows[w.key]
                 row.first_dirty = None
             self.counters.add("rows_written", len(writes))
-        for kind in due:
-            self._last_flush_ms[kind] = now
+        for kind_size in due:
+            self._last_flush_ms[kind_size] = now
         self._publish_closed_windows()
         self._evict()
         return self._safe_snapshot()

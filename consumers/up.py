@@ -137,6 +137,10 @@ def run_up(opts: UpOptions, names: Names, render: Callable[[UpState], None], say
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
     os.environ.setdefault("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", "10000")
+    # A demo of 50 users: show hour/day totals and per-user rows within seconds. Production defaults (1h rows 60 s,
+    # 1d rows 300 s, user rows 30 s; `config.Tunables`) keep DynamoDB writes low at 10,000 users.
+    os.environ.setdefault("CCSTREAM_SIZE_FLUSH_INTERVALS", "1h=5000,1d=10000")
+    os.environ.setdefault("CCSTREAM_USER_FLUSH_INTERVAL_MS", "5000")
     say(f"embedded emulator on {emulator.url}")
     state = UpState()
     stop = threading.Event()

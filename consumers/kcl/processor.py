@@ -54,7 +54,8 @@ class ProcessorSettings:
             flush_interval_ms=int(env.get("CCSTREAM_FLUSH_INTERVAL_MS", t.flush_interval_ms)),
             user_flush_interval_ms=int(env.get("CCSTREAM_USER_FLUSH_INTERVAL_MS", t.user_flush_interval_ms)),
             user_buckets=int(env.get("CCSTREAM_USER_BUCKETS", t.user_buckets)),
-            window_buckets=_parse_buckets(env.get("CCSTREAM_WINDOW_BUCKETS"), t.window_buckets),
+            window_buckets=_parse_per_size(env.get("CCSTREAM_WINDOW_BUCKETS"), t.window_buckets),
+            size_flush_interval_ms=_parse_per_size(env.get("CCSTREAM_SIZE_FLUSH_INTERVALS"), t.size_flush_interval_ms),
         )
         return cls(Names.from_env(), tunables, AwsTarget.from_env(), env.get("CCSTREAM_DEADLETTER_BUCKET"))
 
@@ -101,7 +102,7 @@ class HealthMetrics:
             log.warning("could not publish %s: %s", name, exc)
 
 
-def _parse_buckets(text: str | None, default: dict[str, int]) -> dict[str, int]:
+def _parse_per_size(text: str | None, default: dict[str, int]) -> dict[str, int]:
     """`1m=1,1h=2,1d=4` → {"1m": 1, "1h": 2, "1d": 4}; sizes not named keep their default."""
     out = dict(default)
     for part in (text or "").split(","):

@@ -15,7 +15,7 @@ from consumers.cost import load_aws_prices, load_measured, project
 def test_throughput_prints_both_ratios_and_checks_totals(capsys: pytest.CaptureFixture[str]) -> None:
     assert throughput.main(["--users", "30", "--minutes", "2", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
-    assert "pipeline vs naive:" in out and "pipeline vs floor:" in out
+    assert "pipeline vs naive:" in out and "pipeline vs fast floor:" in out and "ceiling:" in out
     assert "check: token totals per hour equal: ok" in out
     assert "machine:" in out and "command:" in out
 

@@ -94,3 +94,20 @@ def test_bad_records_are_dead_lettered_with_reason_and_good_events_count() -> No
     assert sum(r.value for r in query_metric(reader, "claude_code.future.metric", "1m", (), 0, 2**62)) == 7.0
     # every dead letter carries the raw payload
     assert all(dl.payload for dl in stores.letters.values())
+
+
+def test_lateness_inside_one_record_is_judged_line_by_line_in_order() -> None:
+    """One record whose lines straddle the lateness bound: the first line moves the watermark, so a later line of
+    the same record can be late; future lines neither count nor move the watermark."""
+    arrival = T0 + 100 * H
+    stamps = [T0 + 11 * H, T0 + 60 * H, T0 + 11 * H, T0 + 13 * H, arrival + 3 * H, T0 + 61 * H]
+    data = envelope_bytes("s", [(i, ts, line(ts, 10.0**i)) for i, ts in enumerate(stamps)])
+    stores, p = run([rec(1, data, arrival)])
+    # Expected from the policy by hand: 0 counts (watermark empty), 1 counts (→ T0+60h), 2 is 49 h behind: late,
+    # 3 is 47 h behind: counts, 4 is 3 h past arrival: future, 5 counts (→ T0+61h).
+    assert reasons(stores) == {"late": 1, "future": 1}
+    late = next(dl for dl in stores.letters.values() if dl.reason == "late")
+    assert late.index == 2 and late.event_timestamp_ms == T0 + 11 * H
+    total = query_metric(MemoryRowReader(stores), "claude_code.commit.count", "1d", (), 0, 2**62)
+    assert sum(r.value for r in total) == 1 + 10 + 1_000 + 100_000
+    assert p.watermark.value_ms == T0 + 61 * H

@@ -169,7 +169,7 @@ def test_lease_moves_to_a_second_worker_mid_stream() -> None:
     by_shard, points = build_shards(9, 60, shards=1)
     ((shard, records),) = by_shard.items()
     stores = CrashingStores()
-    tun = Tunables(flush_interval_ms=0, user_flush_interval_ms=0)
+    tun = Tunables(flush_interval_ms=0, user_flush_interval_ms=0, size_flush_interval_ms={})
     a = ShardPipeline("app", shard, stores.stores(), tun, clock_ms=lambda: 0)
     a.process(records[:20])
     snap = a.flush()

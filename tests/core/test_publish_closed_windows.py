@@ -36,7 +36,7 @@ def minute_records(minutes: int) -> list[SourceRecord]:
 def test_closed_windows_published_once_even_after_a_replay() -> None:
     records = minute_records(8)
     stores, rec = MemoryStores(), Recorder()
-    tun = Tunables(flush_interval_ms=0, user_flush_interval_ms=0)
+    tun = Tunables(flush_interval_ms=0, user_flush_interval_ms=0, size_flush_interval_ms={})
     p = ShardPipeline("app", "shardId-000000000000", stores.stores(rec), tun, clock_ms=lambda: 0)
     for r in records[:5]:
         p.process([r])

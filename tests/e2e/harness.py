@@ -69,6 +69,7 @@ def deployed_stack(aws: AwsTarget, tmp_path: Path, **env: str) -> Iterator[Stack
         "CCSTREAM_LOG_GROUP": names.log_group,
         "CCSTREAM_FLUSH_INTERVAL_MS": "200",
         "CCSTREAM_USER_FLUSH_INTERVAL_MS": "400",
+        "CCSTREAM_SIZE_FLUSH_INTERVALS": "1h=400,1d=400",
         **env,
     }
     saved = {k: os.environ.get(k) for k in settings}

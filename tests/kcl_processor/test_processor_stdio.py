@@ -56,7 +56,7 @@ def settings(aws: AwsTarget) -> ProcessorSettings:
     aws.client("s3").create_bucket(Bucket=bucket)
     return ProcessorSettings(
         Names(prefix=f"p{uuid.uuid4().hex[:6]}", table=table),
-        Tunables(flush_interval_ms=0, user_flush_interval_ms=0),
+        Tunables(flush_interval_ms=0, user_flush_interval_ms=0, size_flush_interval_ms={}),
         aws,
         deadletter_bucket=bucket,
     )
