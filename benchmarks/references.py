@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,27 +110,26 @@ class NaiveAggregator:
         return out
 
 
-def floor_decode(records: list[SourceRecord]) -> int:
-    """gunzip + typed envelope decode + typed EMF parse of every event; returns the number of data points."""
-    points = 0
-    for rec in records:
+def _generic_points(index: int, message: str) -> int:
+    try:
+        parsed, _ = parse_line(message)
+    except EmfError:
+        return 0
+    return len(parsed)
+
+
+def _fast_points(index: int, message: str) -> int:
+    line = read_fast(index, message)
+    if line is None:
         try:
-            envelope = decode_envelope(rec.data)
-        except EnvelopeDecodeError:
-            continue
-        if envelope.is_control:
-            continue
-        for event in envelope.log_events:
-            try:
-                parsed, _ = parse_line(event.message)
-            except EmfError:
-                continue
-            points += len(parsed)
-    return points
+            line, _ = read_generic(index, message)
+        except EmfError:
+            return 0
+    return len(line.values) if line is not None else 0
 
 
-def floor_decode_fast(records: list[SourceRecord]) -> int:
-    """gunzip + typed envelope decode + the aggregator's line reader per event; returns the number of data points."""
+def _floor(records: list[SourceRecord], points_of: Callable[[int, str], int]) -> int:
+    """gunzip + typed envelope decode of every record, then `points_of` per log event; the number of points."""
     points = 0
     for rec in records:
         try:
@@ -139,12 +139,15 @@ def floor_decode_fast(records: list[SourceRecord]) -> int:
         if envelope.is_control:
             continue
         for index, event in enumerate(envelope.log_events):
-            line = read_fast(index, event.message)
-            if line is None:
-                try:
-                    line, _ = read_generic(index, event.message)
-                except EmfError:
-                    continue
-            if line is not None:
-                points += len(line.values)
+            points += points_of(index, event.message)
     return points
+
+
+def floor_decode(records: list[SourceRecord]) -> int:
+    """The floor with the generic `parse_line` per event (what the lake writer uses)."""
+    return _floor(records, _generic_points)
+
+
+def floor_decode_fast(records: list[SourceRecord]) -> int:
+    """The floor with the aggregator's own line reader (fast path, generic fallback)."""
+    return _floor(records, _fast_points)
