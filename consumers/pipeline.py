@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from consumers.aggregates.batch import FineBatch
+from consumers.aggregates.batch import NO_LATE_LINES, FineBatch
 from consumers.aggregates.dimensions import Signature, model_and_type
 from consumers.aggregates.partials import UserPartial, WindowPartial, add_sums
 from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
@@ -31,7 +31,6 @@ from schemas.prices import PriceTable, load_prices
 log = logging.getLogger(__name__)
 
 NO_POSITION: Position = (-1, -1)
-NONE_LATE: frozenset[int] = frozenset()
 #: Records decoded and de-duplicated together (one conditional write per distinct batch fingerprint in a chunk);
 #: ≈ 1.4 MB gzip'd, ≈ 25 MB decoded at most. The KCL hands over `maxRecords` (40) at a time anyway.
 CLAIM_CHUNK = 50
@@ -93,7 +92,7 @@ class ShardPipeline:
         if any(s.duration_ms % MINUTE_MS for s in self.sizes):
             raise ValueError("window sizes must be whole minutes (the fine pre-aggregation is per minute)")
         self.router = Router(self.sizes, self.tunables.window_buckets, self.tunables.user_buckets)
-        self._prices_cache: dict[tuple[str, str], float | None] = {}
+        self._sig_prices: dict[Signature, float | None] = {}
         self.watermark = Watermark(self.tunables.allowed_lateness_ms, self.tunables.max_future_ms)
         self.counters = Counters()
         self.rows: dict[RowKey, RowState] = {}
@@ -152,7 +151,7 @@ class ShardPipeline:
             # each row skips exactly the records it already holds. Records are decoded again (same lines, in order).
             for rec, late in counted:
                 one = FineBatch()
-                self._fold(one, read_lines(rec, decode_record(rec))[0], late)
+                one.fold(read_lines(rec, decode_record(rec))[0], self._price_of, late)
                 self._rollup(one, rec.position, rec.position)
 
     def _count_chunk(
@@ -193,7 +192,7 @@ class ShardPipeline:
             if not lines:
                 continue
             late = self._screen_lateness(rec, d, lines)
-            points = self._fold(fine, lines, late)
+            points = fine.fold(lines, self._price_of, late)
             if points:
                 counted.append((rec, late))
                 self.counters.add("points", points)
@@ -210,7 +209,7 @@ class ShardPipeline:
         no_future = not rec.arrival_ms or hi <= rec.arrival_ms + wm.max_future_ms
         if no_future and lo >= max(wm.value_ms, hi) - wm.allowed_lateness_ms:
             wm.observe(hi)
-            return NONE_LATE
+            return NO_LATE_LINES
         late: set[int] = set()
         for line in lines:
             verdict = wm.classify(line.timestamp_ms, rec.arrival_ms)
@@ -223,37 +222,14 @@ class ShardPipeline:
                 self._dead(self._late_letter(rec, str(event.id), line.index, point, verdict))
         return frozenset(late)
 
-    def _fold(self, fine: FineBatch, lines: list[Line], late: frozenset[int]) -> int:
-        """Add the on-time lines of one record to the fine batch; returns the number of data points added."""
-        add_line, add_user = fine.add_line, fine.add_user_only
-        price_of = self._price_of
-        points = 0
-        for line in lines:
-            if late and line.index in late:
-                continue
-            ts = line.timestamp_ms
-            minute = ts - ts % MINUTE_MS
-            user = line.user
-            values = line.values
-            add_line(minute, line.signature, user, line.session, values)
-            points += len(values)
-            if user is not None:
-                for metric, v in values:
-                    if metric == TOKEN_USAGE:
-                        price = price_of(line.signature)
-                        if price is None:
-                            add_user(minute, user, UNPRICED_TOKENS, v)
-                        else:
-                            add_user(minute, user, PRICED_COST, v * price)
-        return points
-
     def _price_of(self, sig: Signature) -> float | None:
         """USD per token for a signature's (model, token type), or None when the price table has no price."""
-        mt = model_and_type(sig)
         try:
-            return self._prices_cache[mt]
+            return self._sig_prices[sig]
         except KeyError:
-            price = self._prices_cache[mt] = self.prices.price_per_token(*mt)
+            if len(self._sig_prices) > 100_000:
+                self._sig_prices.clear()
+            price = self._sig_prices[sig] = self.prices.price_per_token(*model_and_type(sig))
             return price
 
     def _rollup(self, fine: FineBatch, first: Position, last: Position) -> bool:

@@ -1,16 +1,26 @@
 """Fine pre-aggregation of one batch, before it is rolled up into the window rows.
 
-The hot path does one dictionary update per EMF line: values are summed per (minute, label signature) and per
-(minute, user). Rolling up into the 1m/1h/1d rows then costs per distinct signature, not per data point — at
-10,000 users there are far fewer signatures (models × types × teams …) than points.
+The hot path does one dictionary update per EMF line and key: values are summed per (minute, label signature) and
+per (minute, user). Rolling up into the 1m/1h/1d rows then costs per distinct signature and user, not per data
+point — at 10,000 users there are far fewer signatures (models × types × teams …) than points.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from consumers.aggregates.dimensions import Signature
 from consumers.aggregates.partials import Sums
+from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
+from schemas.catalogue import TOKEN_USAGE
+
+if TYPE_CHECKING:
+    from consumers.decode.lines import Line
+
+MINUTE_MS = 60_000
+NO_LATE_LINES: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -20,31 +30,47 @@ class FineBatch:
     labels: dict[tuple[int, Signature], list] = field(default_factory=dict)  # type: ignore[type-arg] # [Sums, n]
     users: dict[tuple[int, str], list] = field(default_factory=dict)  # type: ignore[type-arg] # [Sums, sessions]
 
-    def add_line(
-        self, minute_ms: int, sig: Signature, user: str | None, session: str | None, values: list[tuple[str, float]]
-    ) -> None:
-        """`add` for every (metric, value) of one EMF line (one label set, one user, one session)."""
-        key = (minute_ms, sig)
-        entry = self.labels.get(key)
-        if entry is None:
-            entry = self.labels[key] = [{}, 0]
-        sums: Sums = entry[0]
-        for metric, v in values:
-            sums[metric] = sums.get(metric, 0.0) + v
-        entry[1] += len(values)
-        if user is not None:
-            ukey = (minute_ms, user)
-            uentry = self.users.get(ukey)
+    def fold(
+        self,
+        lines: Iterable[Line],
+        price_of: Callable[[Signature], float | None],
+        skip: frozenset[int] = NO_LATE_LINES,
+    ) -> int:
+        """Add lines (except those whose index is in `skip`); returns the number of data points added.
+
+        Per user, token usage is also priced line by line with `price_of(signature)` (USD per token, None when
+        the price table has no price): a user's tokens mix models and token types, so they cannot be priced later.
+        Per signature, pricing waits for the roll-up (one signature is one model and token type)."""
+        labels, users = self.labels, self.users
+        points = 0
+        for line in lines:
+            if skip and line.index in skip:
+                continue
+            ts = line.timestamp_ms
+            minute = ts - ts % MINUTE_MS
+            sig = line.signature
+            values = line.values
+            entry = labels.get((minute, sig))
+            if entry is None:
+                entry = labels[(minute, sig)] = [{}, 0]
+            sums: Sums = entry[0]
+            for metric, v in values:
+                sums[metric] = sums.get(metric, 0.0) + v
+            entry[1] += len(values)
+            points += len(values)
+            user = line.user
+            if user is None:
+                continue
+            uentry = users.get((minute, user))
             if uentry is None:
-                uentry = self.users[ukey] = [{}, set()]
+                uentry = users[(minute, user)] = [{}, set()]
             usums: Sums = uentry[0]
             for metric, v in values:
                 usums[metric] = usums.get(metric, 0.0) + v
-            if session:
-                uentry[1].add(session)
-
-    def add_user_only(self, minute_ms: int, user: str, metric: str, v: float) -> None:
-        uentry = self.users.get((minute_ms, user))
-        if uentry is None:
-            uentry = self.users[(minute_ms, user)] = [{}, set()]
-        uentry[0][metric] = uentry[0].get(metric, 0.0) + v
+                if metric == TOKEN_USAGE:
+                    price = price_of(sig)
+                    derived, dv = (UNPRICED_TOKENS, v) if price is None else (PRICED_COST, v * price)
+                    usums[derived] = usums.get(derived, 0.0) + dv
+            if line.session:
+                uentry[1].add(line.session)
+        return points

@@ -81,7 +81,11 @@ def read_fast(index: int, line: str) -> Line | None:
     aws = fields[0]
     if aws is None or aws.Timestamp <= 0:
         return None
-    declared = [m.Name for d in aws.CloudWatchMetrics for m in d.Metrics]
+    directives = aws.CloudWatchMetrics
+    if len(directives) == 1:  # what awsemf writes: one directive per line
+        declared = [m.Name for m in directives[0].Metrics]
+    else:
+        declared = [m.Name for d in directives for m in d.Metrics]
     # Distinct catalogue names, each with a value, are in the line at least twice each (in the directive and as a
     # key); exactly twice each and nowhere else means there is no other metric key (undeclared or unknown).
     if not declared or line.count('"claude_code.') != 2 * len(declared) or len(set(declared)) != len(declared):
