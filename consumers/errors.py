@@ -30,3 +30,8 @@ class CheckpointFailed(CcstreamError):
 
 class UnsupportedQuery(CcstreamError):
     """`ccstream query` was asked for a combination the stored aggregates cannot answer."""
+
+
+class RowTooLargeError(ConfigError):
+    """An aggregate row would exceed DynamoDB's 400 KB item limit: the bucket settings are too small for this
+    organisation. The message names the setting to raise (for windows that have not started yet)."""

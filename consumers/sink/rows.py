@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
+from consumers.errors import RowTooLargeError
 from consumers.model import Position, parse_position, position_str
 from consumers.sink.base import RowKey
 from consumers.windows.definitions import WINDOW_SIZES, iso
 
+log = logging.getLogger(__name__)
+
 ROW_SCHEMA_VERSION = 1
+#: Largest encoded `data` accepted in one row: DynamoDB items are limited to 400 KB, keys and GSI attributes included.
+MAX_ROW_DATA_BYTES = 380_000
 _enc = msgspec.msgpack.Encoder()
 _dec = msgspec.msgpack.Decoder()
 
@@ -39,6 +45,20 @@ def row_primary_key(shard_id: str, key: RowKey) -> dict[str, str]:
     }
 
 
+def _too_large(shard_id: str, key: RowKey, typ: str, size: int) -> None:
+    """Warn at half the item limit, refuse above it — with the setting to raise."""
+    setting = "CCSTREAM_USER_BUCKETS" if key.kind == "U" else f"CCSTREAM_WINDOW_BUCKETS ({key.size}=…)"
+    where = f"{typ} row {iso(key.start_ms)} bucket {key.bucket} of {shard_id} is {size:,} bytes encoded"
+    fix = (
+        f"raise {setting} (e.g. double it) so that it takes effect at the start of a {key.size} window: bucket "
+        "counts must not change while a window is open (README § Consumer settings)"
+    )
+    if size <= MAX_ROW_DATA_BYTES:
+        log.warning("%s, half of DynamoDB's item limit: %s", where, fix)
+        return
+    raise RowTooLargeError(f"{where}, over the {MAX_ROW_DATA_BYTES:,}-byte limit of one DynamoDB item: {fix}")
+
+
 def encode_doc(doc: dict[str, object]) -> bytes:
     return zlib.compress(_enc.encode(doc), 1)
 
@@ -53,6 +73,9 @@ def row_item(
     _, hms, month, day = _date_time(key.start_ms)
     typ = row_type(key.kind, key.size)
     detail = row_detail(shard_id, key)
+    data = encode_doc(doc)
+    if len(data) > MAX_ROW_DATA_BYTES // 2:
+        _too_large(shard_id, key, typ, len(data))
     item: dict[str, Any] = {
         **row_primary_key(shard_id, key),
         "kind": key.kind,
@@ -63,7 +86,7 @@ def row_item(
         "bucket": key.bucket,
         "fence": position_str(fence),
         "v": ROW_SCHEMA_VERSION,
-        "data": encode_doc(doc),
+        "data": data,
         "ttl": ttl_s,
         # MetricTypeIndex: every row of one TYPE, time-sorted across days (time-range queries).
         "gsi2pk": f"TYPE#{typ}",
