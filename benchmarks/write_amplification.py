@@ -136,7 +136,7 @@ def month_profile(users: int, minutes: int, shards: int, poll_ms: int, tunables:
     samples = [(WEEKDAY + timedelta(hours=h), 3 * 60 * 5) for h in WEEKDAY_HOURS]
     samples += [(SATURDAY + timedelta(hours=h), 12 * 60 * 2) for h in WEEKEND_HOURS]
     assert sum(w for _, w in samples) == WEEK_MINUTES
-    points = requests = units = reads = 0.0
+    points = requests = units = reads = changed = 0.0
     peak_points_s = peak_bytes_s = 0.0
     labels = []
     for start, weight in samples:
@@ -151,6 +151,7 @@ def month_profile(users: int, minutes: int, shards: int, poll_ms: int, tunables:
         peak_points_s = max(peak_points_s, n / span_min / 60)
         volume = run.workload.volume
         peak_bytes_s = max(peak_bytes_s, volume.record_bytes / minutes / 60)
+        changed += len({user for _, user in volume.user_minutes}) / users * weight
         labels.append(start.strftime("%a %H:%M"))
         print(
             f"  {start:%a %H:%M} UTC: {n / span_min:,.0f} points/min, {diff.dynamodb_requests / span_min:,.0f} "
@@ -166,6 +167,7 @@ def month_profile(users: int, minutes: int, shards: int, poll_ms: int, tunables:
         read_units_per_1000_points=1000 * reads / points,
         peak_points_per_second=peak_points_s,
         peak_kinesis_bytes_per_second=peak_bytes_s,
+        changed_user_share=changed / WEEK_MINUTES,
     )
 
 
@@ -238,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--minutes", type=int, default=10, help="simulated minutes of the peak scenarios")
-    parser.add_argument("--month-minutes", type=int, default=4, help="simulated minutes per sampled hour")
+    parser.add_argument(
+        "--month-minutes", type=int, default=5, help="simulated minutes per sampled hour (5 = the rollup interval)"
+    )
     parser.add_argument("--shards", type=int, default=2)
     parser.add_argument("--poll-ms", type=int, default=KCL_IDLE_BETWEEN_READS_MS)
     parser.add_argument("--seed", type=int, default=7)
@@ -316,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             months.append(month_profile(users, args.month_minutes, args.shards, args.poll_ms, tunables, args.seed))
             m = months[-1]
             print(
-                f"  {m.points_per_user_month:,.0f} points per user-month; "
+                f"  {m.changed_user_share:.1%} of users with new data per {args.month_minutes} minutes (rollup); "
+                f"{m.points_per_user_month:,.0f} points per user-month; "
                 f"{m.write_requests_per_1000_points:.2f} writes and {m.write_units_per_1000_points:,.1f} write "
                 f"units per 1,000 points over the week"
             )

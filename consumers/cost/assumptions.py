@@ -41,7 +41,7 @@ class Assumptions:
     widget_seconds: float = 0.5
     widget_gb: float = 0.25
     #: The user-day rollup (`ccstream rollup`, a Fargate task of the consumer's size started by EventBridge,
-    #: `RollupScheduleExpression` = rate(5 minutes)) rewrites every active user's day item each run.
+    #: `RollupScheduleExpression` = rate(5 minutes)) writes the day items of users with new data since the last run.
     rollup_every_min: int = 5
     rollup_task_minutes: float = 1.5
     daily_active_share: float = 0.7

@@ -76,6 +76,9 @@ class MonthProfile(msgspec.Struct, frozen=True):
     read_units_per_1000_points: float
     peak_points_per_second: float  # busiest sampled hour, all users
     peak_kinesis_bytes_per_second: float
+    #: Share of all users with new data within one sampled span (`month_minutes_per_sample`, ≈ a rollup interval),
+    #: weighted over the week: the user-days a rollup finds changed. 0 = not measured.
+    changed_user_share: float = 0.0
 
 
 class StoredRows(msgspec.Struct, frozen=True):

@@ -211,14 +211,21 @@ def _dynamodb(
         f"({month.write_requests_per_1000_points:.1f} requests), measured",
     )
     runs = MINUTES_PER_MONTH / a.rollup_every_min
-    rollup_units = runs * users * a.daily_active_share * 2  # ≤ 1 KB item + its UserActivityIndex entry
+    # Each run reads the day's user-days (≈ 250 B each, eventually consistent: 0.5 unit per 4 KB) and writes only
+    # the ones with new data (item + its UserActivityIndex entry), a measured share of all users per interval.
+    changed = month.changed_user_share or a.daily_active_share
+    rollup_units = runs * users * changed * 2
+    rollup_reads = runs * users * a.daily_active_share * 250 / 4096 * 0.5
     report.add(
         "DynamoDB",
         "writes (user-day rollup)",
         rollup_units,
         "write units",
-        rollup_units / 1e6 * p("dynamodb.write_units_per_million"),
-        f"every {a.rollup_every_min} min, {a.daily_active_share:.0%} of users active per day",
+        rollup_units / 1e6 * p("dynamodb.write_units_per_million")
+        + rollup_reads / 1e6 * p("dynamodb.read_units_per_million"),
+        f"every {a.rollup_every_min} min, {changed:.0%} of users with new data per run"
+        + (" (measured)" if month.changed_user_share else "")
+        + f"; {rollup_reads / 1e6:.1f} M read units included",
     )
     rows = measured.rows_for(users)
     w1h = rows.bytes_per_window.get("W1h", 0) * W_ROW_GROWTH
