@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from consumers.aggregates.batch import NO_LATE_LINES, FineBatch
+from consumers.aggregates.batch import MINUTE_MS, NO_LATE_LINES, FineBatch
 from consumers.aggregates.dimensions import Signature, model_and_type
 from consumers.aggregates.partials import UserPartial, WindowPartial, add_sums
 from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
@@ -34,7 +34,6 @@ NO_POSITION: Position = (-1, -1)
 #: Records decoded and de-duplicated together (one conditional write per distinct batch fingerprint in a chunk);
 #: ≈ 1.4 MB gzip'd, ≈ 25 MB decoded at most. The KCL hands over `maxRecords` (40) at a time anyway.
 CLAIM_CHUNK = 50
-MINUTE_MS = 60_000
 #: A 1-minute window is published to CloudWatch once the watermark is this far past its end.
 PUBLISH_GRACE_MS = 60_000
 
