@@ -9,11 +9,11 @@ and the price table; it never guesses a figure that was measured.
 from __future__ import annotations
 
 import math
-from importlib import resources
 from pathlib import Path
 
 import msgspec
 
+from consumers.cost.data_files import load_data_file
 from consumers.errors import ConfigError
 
 MEASURED_FILE = "measured.json"
@@ -134,14 +134,7 @@ _decoder = msgspec.json.Decoder(Measured)
 
 def load_measured(path: Path | None = None) -> Measured:
     """The measured figures shipped with ccstream (or from `path`)."""
-    try:
-        raw = path.read_bytes() if path else resources.files("consumers.cost").joinpath(MEASURED_FILE).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read measured figures ({exc}); {HOW_TO_MEASURE}") from exc
-    try:
-        return _decoder.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise ConfigError(f"measured figures are not valid ({exc}); {HOW_TO_MEASURE}") from exc
+    return load_data_file(_decoder, "consumers.cost", MEASURED_FILE, path, HOW_TO_MEASURE)
 
 
 def save_measured(measured: Measured, path: Path) -> None:

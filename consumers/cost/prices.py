@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import msgspec
 
+from consumers.cost.data_files import load_data_file
 from consumers.errors import ConfigError
 
 PRICE_FILE = "aws_prices.json"
@@ -43,11 +43,6 @@ _decoder = msgspec.json.Decoder(AwsPrices)
 
 def load_aws_prices(path: Path | None = None) -> AwsPrices:
     """The price table shipped in `schemas/` (or the file at `path`)."""
-    try:
-        raw = path.read_bytes() if path else resources.files("schemas").joinpath(PRICE_FILE).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the AWS price table: {exc}") from exc
-    try:
-        return _decoder.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise ConfigError(f"the AWS price table {path or PRICE_FILE} is not valid: {exc}") from exc
+    return load_data_file(
+        _decoder, "schemas", PRICE_FILE, path, f"fix it or pass --prices with a valid copy of {PRICE_FILE}"
+    )
