@@ -16,6 +16,8 @@ generic parser):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
@@ -64,7 +66,9 @@ def _line_struct() -> type:
     return msgspec.defstruct("FastEmfLine", fields, rename=rename, gc=False)  # type: ignore[arg-type]
 
 
-_decode_fast = msgspec.json.Decoder(_line_struct()).decode
+#: The Struct the fast path decodes a line into (only the fields above; every other key is skipped).
+FastEmfLine = _line_struct()
+_decode_fast: Callable[[str], Any] = msgspec.json.Decoder(FastEmfLine).decode
 _astuple = msgspec.structs.astuple
 #: Where each catalogue metric's value sits in `astuple` of the decoded line.
 _VALUE_AT = {name: _METRICS_START + i for i, name in enumerate(FAST_METRICS)}
