@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import freshness, memory, soak, throughput, write_amplification
+from benchmarks import decoders, freshness, memory, soak, throughput, write_amplification
 from consumers.cost import load_aws_prices, load_measured, project
 
 
@@ -18,6 +18,13 @@ def test_throughput_prints_both_ratios_and_checks_totals(capsys: pytest.CaptureF
     assert "pipeline vs naive:" in out and "pipeline vs fast floor:" in out and "ceiling:" in out
     assert "check: token totals per hour equal: ok" in out
     assert "machine:" in out and "command:" in out
+
+
+def test_decoders_every_reader_reads_every_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert decoders.main(["--users", "30", "--minutes", "2", "--repeat", "1"]) == 0  # 1 if a reader skipped lines
+    out = capsys.readouterr().out
+    assert out.count("µs/point") == 1 and "duckdb from_json" in out and "polars" in out and "pyarrow" in out
+    assert "not comparable" not in out and "ceiling: naive /" in out
 
 
 def test_write_amplification_writes_figures_the_cost_model_reads(
