@@ -20,31 +20,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import math
-import os
 import random
 import statistics
-import tempfile
 import threading
 import time
 import uuid
-import warnings
-from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from benchmarks.machine import command_line, machine_info
-from consumers.aws import AwsTarget
-from consumers.config import Names
-from consumers.deploy.deployer import deploy
-from consumers.emulator import EmbeddedEmulator
+from benchmarks.stack import running_aggregator
 from consumers.generate import Simulator, build_population
-from consumers.kcl.properties import LOCAL_TIMINGS
-from consumers.kcl.runner import run_consumers, standard_apps
 from consumers.query.api import query_metric
 from consumers.query.reader import DynamoRowReader
 from consumers.replay.logs import put_emf_lines
@@ -83,21 +71,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
-@contextlib.contextmanager
-def environment(**values: str) -> Iterator[None]:
-    """Set environment variables (inherited by the KCL daemon and its processors) and restore them afterwards."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def wait_readable(reader: DynamoRowReader, team: str, ts_ms: int, poll_s: float, timeout_s: float) -> float | None:
     """Seconds until `team`'s 1m row is readable (monotonic clock), or None after `timeout_s`."""
     start = ts_ms - ts_ms % MINUTE_MS
@@ -129,21 +102,6 @@ def background_load(logs: Any, group: str, users: int, stop: threading.Event) ->
                 )
 
 
-@contextlib.contextmanager
-def embedded_stack(endpoint: str | None) -> Iterator[AwsTarget]:
-    """A running emulator: the one at `endpoint`, else an embedded one for the duration. Quiets moto's notes about
-    CloudFormation resources it skips (the deployer creates those through the service APIs)."""
-    logging.getLogger("moto").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
-    if endpoint:
-        yield AwsTarget(endpoint_url=endpoint, region="us-east-1")
-        return
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-    with EmbeddedEmulator() as emulator:
-        yield AwsTarget(endpoint_url=emulator.url, region="us-east-1")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--probes", type=int, default=30)
@@ -157,32 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_info().line())
     print(f"command: {command_line()}")
     rng = random.Random(args.seed)
-    suffix = uuid.uuid4().hex[:6]
-    names = Names(prefix=f"fresh{suffix}", table=f"Fresh{suffix}")
     latencies: list[float] = []
-    with (
-        environment(CCSTREAM_PREFIX=names.prefix, CCSTREAM_TABLE=names.table),
-        embedded_stack(args.endpoint_url) as aws,
-        tempfile.TemporaryDirectory(prefix="ccstream-fresh-") as tmp,
-    ):
-        print(f"deploying the streaming stack to {aws.endpoint_url} …", flush=True)
-        deploy(aws, names, ["streaming"])
-        apps = [
-            replace(app, timings=replace(LOCAL_TIMINGS, idle_between_reads_ms=args.idle_ms))
-            for app in standard_apps(names, "aggregator", "ccstream-freshness", aws)
-        ]
+    with running_aggregator("fresh", args.endpoint_url, idle_between_reads_ms=args.idle_ms) as stack:
+        names, suffix = stack.names, stack.names.prefix.removeprefix("fresh")
+        logs, reader = stack.aws.client("logs"), DynamoRowReader(stack.aws.client("dynamodb"), names.table)
         stop = threading.Event()
-        outcome: dict[str, object] = {}
-
-        def consume() -> None:
-            try:
-                outcome["code"] = run_consumers(aws, apps, log_dir=Path(tmp), stop_event=stop, poll_interval_s=5)
-            except Exception as exc:  # reported below
-                outcome["error"] = exc
-
-        consumer = threading.Thread(target=consume, name="ccstream-kcl", daemon=True)
-        consumer.start()
-        logs, reader = aws.client("logs"), DynamoRowReader(aws.client("dynamodb"), names.table)
         noise: threading.Thread | None = None
         try:
             started = time.monotonic()
@@ -190,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
             ts = int(time.time() * 1000)
             put_emf_lines(logs, names.log_group, "freshness-probe", [probe_line("warm-up", ts)])
             if wait_readable(reader, "warm-up", ts, 0.5, args.start_timeout_s) is None:
-                raise SystemExit(f"no aggregate after {args.start_timeout_s:.0f} s; see the logs in {tmp}: {outcome}")
+                raise SystemExit(
+                    f"no aggregate after {args.start_timeout_s:.0f} s; see the logs in {stack.log_dir}: {stack.outcome}"
+                )
             print(f"consumer running after {time.monotonic() - started:.0f} s", flush=True)
             if args.background_users:
                 noise = threading.Thread(
@@ -211,7 +150,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  probe {i}: {seen - sent:.2f} s", flush=True)
         finally:
             stop.set()
-            consumer.join(timeout=120)
             if noise is not None:
                 noise.join(timeout=20)
     if not latencies:

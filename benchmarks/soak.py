@@ -12,23 +12,15 @@ of the Java daemon, of each record processor and of this process (emulator + gen
 from __future__ import annotations
 
 import argparse
-import tempfile
-import threading
 import time
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import psutil
 
-from benchmarks.freshness import embedded_stack, environment
 from benchmarks.machine import command_line, machine_info
-from consumers.config import Names
-from consumers.deploy.deployer import deploy
+from benchmarks.stack import running_aggregator
 from consumers.generate import live_batches
 from consumers.kcl.drain import app_drain
-from consumers.kcl.runner import run_consumers, standard_apps
 from consumers.replay.logs import put_emf_lines
 
 MB = 2**20
@@ -82,44 +74,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(machine_info().line())
     print(f"command: {command_line()}")
-    suffix = uuid.uuid4().hex[:6]
-    names = Names(prefix=f"soak{suffix}", table=f"Soak{suffix}")
     samples: list[Sample] = []
-    with (
-        environment(CCSTREAM_PREFIX=names.prefix, CCSTREAM_TABLE=names.table),
-        embedded_stack(args.endpoint_url) as aws,
-        tempfile.TemporaryDirectory(prefix="ccstream-soak-") as tmp,
-    ):
-        print(f"deploying the streaming stack to {aws.endpoint_url} …", flush=True)
-        deploy(aws, names, ["streaming"])
-        apps = standard_apps(names, "aggregator", "ccstream-soak", aws)
-        stop = threading.Event()
-        outcome: dict[str, Any] = {}
-
-        def consume() -> None:
-            try:
-                outcome["code"] = run_consumers(aws, apps, log_dir=Path(tmp), stop_event=stop, poll_interval_s=10)
-            except Exception as exc:
-                outcome["error"] = exc
-
-        consumer = threading.Thread(target=consume, name="ccstream-kcl", daemon=True)
-        consumer.start()
+    with running_aggregator("soak", args.endpoint_url, poll_interval_s=10) as stack:
+        aws, names = stack.aws, stack.names
         logs, kinesis, ddb = aws.client("logs"), aws.client("kinesis"), aws.client("dynamodb")
         print(f"{args.users:,} users for {args.minutes} min; one row per minute\n{HEADER}", flush=True)
-        try:
-            for minute, lines in enumerate(live_batches(args.users, args.seed, minutes=args.minutes), 1):
-                if "error" in outcome:
-                    raise SystemExit(f"the consumer stopped: {outcome['error']}")
-                started = time.monotonic()
-                put_emf_lines(logs, names.log_group, None, lines)
-                send_s = time.monotonic() - started
-                drain = app_drain(kinesis, ddb, names.stream, names.consumer_app, limit=10_000)
-                java, processors, this = process_memory()
-                samples.append(Sample(minute, len(lines), send_s, java, processors, this, drain.behind))
-                print(samples[-1].line(), flush=True)
-        finally:
-            stop.set()
-            consumer.join(timeout=180)
+        for minute, lines in enumerate(live_batches(args.users, args.seed, minutes=args.minutes), 1):
+            if stack.failed():
+                raise SystemExit(f"the consumer stopped: {stack.failed()}")
+            started = time.monotonic()
+            put_emf_lines(logs, names.log_group, None, lines)
+            send_s = time.monotonic() - started
+            drain = app_drain(kinesis, ddb, names.stream, names.consumer_app, limit=10_000)
+            java, processors, this = process_memory()
+            samples.append(Sample(minute, len(lines), send_s, java, processors, this, drain.behind))
+            print(samples[-1].line(), flush=True)
     if not samples:
         return 1
     peak_proc = max((max(s.processors_mb) for s in samples if s.processors_mb), default=0.0)

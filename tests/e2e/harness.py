@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.stack import environment  # the benchmarks' live stacks set their variables the same way
 from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.deploy.deployer import deploy
@@ -72,14 +72,6 @@ def deployed_stack(aws: AwsTarget, tmp_path: Path, **env: str) -> Iterator[Stack
         "CCSTREAM_SIZE_FLUSH_INTERVALS": "1h=400,1d=400",
         **env,
     }
-    saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
-    try:
+    with environment(**settings):
         deploy(aws, names, ["streaming"])
         yield Stack(aws, names, tmp_path / "logs")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
