@@ -10,7 +10,7 @@ CACHE := .cache
 
 help:
 	@echo "make run   - start the embedded emulator, deploy, stream telemetry, consume with the real KCL (Ctrl-C to stop)"
-	@echo "make test  - set up, lint (ruff, cfn-lint) and run every test"
+	@echo "make test  - set up, lint (ruff, mypy, cfn-lint, checkov) and run every test"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP)
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint infra/*.yaml
 	$(TOOLS)/bin/checkov --quiet --compact --framework cloudformation -d infra
 

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from consumers.aggregates.batch import MINUTE_MS, NO_LATE_LINES, FineBatch
 from consumers.aggregates.dimensions import Signature, model_and_type
@@ -338,7 +339,8 @@ class ShardPipeline:
             key = row.key
             if key.kind != "W" or key.size != "1m" or row.published or row.dirty:
                 continue
-            if key.start_ms + MINUTE_MS > closed_before or (row.base_fence == NO_POSITION and not row.partial.points):
+            empty = not cast(WindowPartial, row.partial).points  # a W row's partial
+            if key.start_ms + MINUTE_MS > closed_before or (row.base_fence == NO_POSITION and empty):
                 continue
             row.published = True
             if self.stores.rows.claim_publish(self.shard_id, key):  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ dashboard's scheduled Lambda, `ccstream up` every minute) and late data is picke
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,7 +68,7 @@ def rollup_user_days(reader: RowReader, client: Any, table: str, from_ms: int, t
         for i in range(0, len(items), 25):
             request = {table: [{"PutRequest": {"Item": to_ddb(it)}} for it in items[i : i + 25]]}
             while request:
-                resp = with_backoff(lambda r=request: client.batch_write_item(RequestItems=r), "BatchWriteItem")
+                resp = with_backoff(functools.partial(client.batch_write_item, RequestItems=request), "BatchWriteItem")
                 request = resp.get("UnprocessedItems") or {}
         found += len(partial.users)
         written += len(items)
@@ -85,7 +86,7 @@ def _stored_user_days(client: Any, table: str, day_ms: int) -> dict[str, tuple[d
     }
     out: dict[str, tuple[dict[str, Any], Any]] = {}
     while True:
-        resp = with_backoff(lambda kw=kwargs: client.query(**kw), "Query(user-days)")
+        resp = with_backoff(functools.partial(client.query, **kwargs), "Query(user-days)")
         for raw in resp.get("Items", []):
             item = from_ddb(raw)
             out[item["user"]] = (item.get("sums") or {}, item.get("sessions"))
@@ -109,7 +110,7 @@ def user_history(
         },
     }
     while True:
-        resp = with_backoff(lambda kw=kwargs: client.query(**kw), "Query(UserActivityIndex)")
+        resp = with_backoff(functools.partial(client.query, **kwargs), "Query(UserActivityIndex)")
         for raw in resp.get("Items", []):
             item = from_ddb(raw)
             yield int(item["start_ms"]), {m: float(v) for m, v in item["sums"].items()}

@@ -27,8 +27,8 @@ NO_LATE_LINES: frozenset[int] = frozenset()
 class FineBatch:
     """Sums of one batch at minute granularity. `minute_ms` is the start of the 1-minute window."""
 
-    labels: dict[tuple[int, Signature], list] = field(default_factory=dict)  # type: ignore[type-arg] # [Sums, n]
-    users: dict[tuple[int, str], list] = field(default_factory=dict)  # type: ignore[type-arg] # [Sums, sessions]
+    labels: dict[tuple[int, Signature], list] = field(default_factory=dict)  # [Sums, n]
+    users: dict[tuple[int, str], list] = field(default_factory=dict)  # [Sums, sessions]
 
     def fold(
         self,

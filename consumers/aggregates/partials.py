@@ -9,6 +9,7 @@ Both are commutative monoids: `merge` in any order and any split gives the same 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES, split_key
 
@@ -107,7 +108,5 @@ class UserPartial:
 
     @classmethod
     def from_doc(cls, doc: dict[str, object]) -> UserPartial:
-        users = doc.get("users") or {}
-        return cls(
-            users={u: UserEntry(dict(s), set(sess)) for u, (s, sess) in users.items()}  # type: ignore[union-attr]
-        )
+        users = cast("dict[str, tuple[dict[str, float], list[str]]]", doc.get("users") or {})
+        return cls(users={u: UserEntry(dict(s), set(sess)) for u, (s, sess) in users.items()})

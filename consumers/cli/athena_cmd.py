@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import typer
 
@@ -85,16 +85,17 @@ def run(
     region: str | None = RegionOption,
 ) -> None:
     """Run a named query or SQL. On an emulator: DuckDB over the lake's Parquet files, SQL translated by sqlglot."""
-    from consumers.athena.engine import open_engine
+    from consumers.athena.engine import EngineChoice, open_engine
     from consumers.athena.named import resolve_query
     from consumers.errors import ConfigError
 
     if engine not in ("auto", "athena", "duckdb"):
         raise ConfigError(f"--engine {engine!r}: use auto, athena or duckdb")
     name, sql = resolve_query(query)
+    choice = cast(EngineChoice, engine)
     eng = open_engine(
-        target(endpoint_url, region), names(), engine, cache_dir=cache_dir, lake_dir=lake_dir, progress=_progress
-    )  # type: ignore[arg-type]
+        target(endpoint_url, region), names(), choice, cache_dir=cache_dir, lake_dir=lake_dir, progress=_progress
+    )
     result = eng.run(sql)
     if as_json:
         typer.echo(json.dumps(result.to_json(name), indent=2))

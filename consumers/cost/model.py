@@ -258,11 +258,12 @@ def _table_bytes(
 ) -> float:
     """Steady-state bytes of the W/U rows: window bytes × windows kept (TTL) × copies (GSI2, and GSI3 for 1d)."""
     total = 0.0
-    for tag, size_bytes in per_window.items():
+    for tag, measured_bytes in per_window.items():
         kind, size = tag[0], tag[1:]
         window = WINDOW_SIZES[size]
+        size_bytes = float(measured_bytes)
         if kind == "W" and size != "1m":
-            size_bytes = size_bytes * W_ROW_GROWTH
+            size_bytes *= W_ROW_GROWTH
         elif kind == "U" and size == "1h":
             size_bytes = max(size_bytes, users * HOURLY_ACTIVE_SHARE * entry_bytes * min(shards, 2))
         elif kind == "U" and size == "1d":

@@ -63,7 +63,7 @@ def _line_struct() -> type:
     fields += [(f"m{i}", float | None, None) for i in range(len(FAST_METRICS))]
     rename = {"aws": "_aws"} | {f"a{i}": n for i, n in enumerate(_ATTRS)}
     rename |= {f"m{i}": n for i, n in enumerate(FAST_METRICS)}
-    return msgspec.defstruct("FastEmfLine", fields, rename=rename, gc=False)  # type: ignore[arg-type]
+    return msgspec.defstruct("FastEmfLine", fields, rename=rename, gc=False)
 
 
 #: The Struct the fast path decodes a line into (only the fields above; every other key is skipped).

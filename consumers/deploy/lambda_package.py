@@ -122,7 +122,7 @@ def build_lambda_package(
             )
         entries = [*_dependency_files(site)]
         for package in (consumers, schemas):
-            entries += _source_files(Path(package.__file__).parent)
+            entries += _source_files(Path(package.__path__[0]))
         staged = Path(tmp) / "package.zip"
         _write_zip(staged, entries)
         digest = hashlib.sha256(staged.read_bytes()).hexdigest()

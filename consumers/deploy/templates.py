@@ -38,7 +38,7 @@ def infra_dir() -> Path:
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 
 
-class _CfnLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _CfnLoader(_SafeLoader):
     """A YAML loader that understands CloudFormation's short-form intrinsic functions."""
 
 
@@ -48,7 +48,7 @@ def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)
     if tag_suffix == "Ref":
         return {"Ref": value}
     if tag_suffix == "Condition":

@@ -19,17 +19,17 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 
-def _moto_app():  # type: ignore[no-untyped-def]
+def _moto_app():
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     return _at_least_one_chunk(DomainDispatcherApplication(create_backend_app))
 
 
-def _at_least_one_chunk(app):  # type: ignore[no-untyped-def]
+def _at_least_one_chunk(app):
     """hypercorn's WSGI adapter sends the status and headers with the first body chunk, so a response with an
     empty body (S3 HeadObject/HeadBucket) never starts and becomes a 500. Yield one empty chunk in that case."""
 
-    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+    def wrapped(environ, start_response):
         body = app(environ, start_response)
         try:
             sent = False
@@ -63,7 +63,7 @@ def _config(host: str, port: int) -> Config:
 
 def serve_forever(host: str = "127.0.0.1", port: int = 4566) -> None:
     """Run the emulator in the foreground until interrupted."""
-    asyncio.run(serve(_moto_app(), _config(host, port), mode="wsgi"))  # type: ignore[arg-type]
+    asyncio.run(serve(_moto_app(), _config(host, port), mode="wsgi"))
 
 
 class EmbeddedEmulator:
@@ -91,7 +91,7 @@ class EmbeddedEmulator:
             ready.set()
             loop.run_until_complete(
                 serve(
-                    _moto_app(),  # type: ignore[arg-type]
+                    _moto_app(),
                     _config(self.host, self.port),
                     mode="wsgi",
                     shutdown_trigger=self._stop.wait,

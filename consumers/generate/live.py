@@ -28,7 +28,7 @@ def live_batches(
     backfill_minutes: int = 0,
     minutes: int | None = None,
     now_ms: Callable[[], int] = wall_clock_ms,
-    sleep_s: Callable[[float], None] = time.sleep,
+    sleep_s: Callable[[float], object] = time.sleep,
 ) -> Iterator[list[EmfLine]]:
     """Endless (or `minutes` long) per-minute batches for the current time; blocks until each minute ends.
 

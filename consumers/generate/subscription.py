@@ -108,12 +108,12 @@ def pack(lines: Iterable[EmfLine], options: SubscriptionOptions | None = None) -
             yield deliver(control_envelope(next_control), next_control)
             next_control += opts.control_every_ms
         if now >= next_due:
-            for buf in sorted(buffers.values(), key=lambda b: b.first_ms):
-                if now >= buf.first_ms + opts.flush_ms:
-                    yield flush(buf, buf.first_ms + opts.flush_ms)
+            for pending in sorted(buffers.values(), key=lambda b: b.first_ms):
+                if now >= pending.first_ms + opts.flush_ms:
+                    yield flush(pending, pending.first_ms + opts.flush_ms)
             next_due = min((b.first_ms + opts.flush_ms for b in buffers.values()), default=_NEVER)
         size = len(line.line)
-        buf = buffers.get(line.log_stream)
+        buf: _Buffer | None = buffers.get(line.log_stream)
         if buf and (len(buf.events) >= opts.max_events or buf.message_bytes + size > opts.max_message_bytes):
             yield flush(buf, now)
             buf = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -67,7 +68,7 @@ class DynamoRowReader:
 
     def _paged(self, kwargs: dict[str, Any], from_ms: int, to_ms: int) -> Iterator[RowRecord]:
         while True:
-            resp = with_backoff(lambda kw=kwargs: self.client.query(**kw), f"Query({kwargs['IndexName']})")
+            resp = with_backoff(functools.partial(self.client.query, **kwargs), f"Query({kwargs['IndexName']})")
             for raw in resp.get("Items", []):
                 item = from_ddb(raw)
                 shard, key = row_key_from_item(item)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import msgspec
@@ -27,8 +28,12 @@ class S3DeadLetters:
         for dl in letters:
             body = msgspec.json.encode(dl)
             with_backoff(
-                lambda dl=dl, body=body: self.client.put_object(
-                    Bucket=self.bucket, Key=letter_key(dl), Body=body, ContentType="application/json"
+                functools.partial(
+                    self.client.put_object,
+                    Bucket=self.bucket,
+                    Key=letter_key(dl),
+                    Body=body,
+                    ContentType="application/json",
                 ),
                 "PutObject(dead letter)",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -85,7 +86,7 @@ class DynamoStores:
         for i in range(0, len(keys), 100):
             request = {self.table: {"Keys": [to_ddb(row_primary_key(shard_id, k)) for k in keys[i : i + 100]]}}
             while request:
-                resp = with_backoff(lambda r=request: self.client.batch_get_item(RequestItems=r), "BatchGetItem")
+                resp = with_backoff(functools.partial(self.client.batch_get_item, RequestItems=request), "BatchGetItem")
                 for raw in resp.get("Responses", {}).get(self.table, []):
                     item = from_ddb(raw)
                     _, key = row_key_from_item(item)

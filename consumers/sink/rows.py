@@ -64,7 +64,7 @@ def encode_doc(doc: dict[str, object]) -> bytes:
 
 
 def decode_doc(data: bytes) -> dict[str, Any]:
-    return _dec.decode(zlib.decompress(data))  # type: ignore[no-any-return]
+    return _dec.decode(zlib.decompress(data))
 
 
 def row_item(

@@ -117,14 +117,15 @@ def _native(ctx: WidgetContext, metrics: tuple[str, ...], label: str) -> WidgetR
     svg = ctx.charts.lines([axis_label(s, size) for s in starts], series)
     header = ("model", *metrics) if len(metrics) > 1 else ("model", metrics[0])
     rows = [(m, *(fmt_int(models[m][x]) for x in metrics)) for m in order]
+    total = round(sum(totals.values()))
     values = {
-        "total": round(sum(totals.values())),
+        "total": total,
         "models": {m: round(totals[m]) for m in order},
         "by_metric": {x: round(sum(models[m][x] for m in order)) for x in metrics},
     }
     return WidgetResult(
-        headline=fmt_int(values["total"]),
-        value=values["total"],
+        headline=fmt_int(total),
+        value=total,
         values=values,
         body=svg + table(header, rows, tuple(range(1, len(header)))),
         note=f"{NAMESPACE} {' + '.join(metrics)} per {DIMENSION}",

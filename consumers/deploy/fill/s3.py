@@ -92,7 +92,9 @@ def fill_bucket(ctx: FillContext, logical_id: str, props: dict[str, Any]) -> lis
         "versioning",
         versioning,
         current_versioning,
-        lambda: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": versioning["Status"]}),
+        lambda: s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": (versioning or {})["Status"]}
+        ),
     )
     public_access = props.get("PublicAccessBlockConfiguration")
     ensure(
@@ -101,7 +103,7 @@ def fill_bucket(ctx: FillContext, logical_id: str, props: dict[str, Any]) -> lis
         _read(s3.get_public_access_block, bucket, "PublicAccessBlockConfiguration"),
         lambda: s3.put_public_access_block(
             Bucket=bucket,
-            PublicAccessBlockConfiguration={k: is_true(v) for k, v in public_access.items()},
+            PublicAccessBlockConfiguration={k: is_true(v) for k, v in (public_access or {}).items()},
         ),
     )
     ownership = props.get("OwnershipControls")
