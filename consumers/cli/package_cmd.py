@@ -16,6 +16,9 @@ from consumers.deploy.lambda_package import (
 )
 from consumers.errors import ConfigError
 
+#: Stacks whose Lambdas run from the package: the dashboard's widget and scheduled functions, the lake transform.
+PACKAGED_STACKS = ("analytics", "dashboard")
+
 
 def register(app: typer.Typer) -> None:
     app.command("package")(package)
@@ -43,7 +46,8 @@ def package(
 ) -> None:
     """Build the Lambda package (consumers/, schemas/, msgspec, pygal, PyYAML for the Lambda runtime; boto3 comes
     with it) as dist/ccstream-lambda-<sha256>.zip, and with --upload put it on S3 and print the `ccstream deploy`
-    parameters that make the dashboard stack run it instead of its placeholder widget."""
+    parameters that make the dashboard stack run it (instead of placeholder widgets) and the analytics stack create
+    the lake's transform Lambda (event-time partitions)."""
     destination = _bucket_and_prefix(upload) if upload else None
     if not as_json:
         typer.echo(f"installing the Lambda dependencies for Python {python_version} on {platform} …", err=True)
@@ -58,7 +62,9 @@ def package(
         bucket, prefix = destination
         key, uploaded = upload_lambda_package(target(endpoint_url, region).client("s3"), bucket, pkg, prefix)
         result |= {"bucket": bucket, "key": key, "uploaded": uploaded}
-        result["deploy_parameters"] = [f"dashboard.CodeBucket={bucket}", f"dashboard.CodeKey={key}"]
+        result["deploy_parameters"] = [
+            f"{stack}.{p}" for stack in PACKAGED_STACKS for p in (f"CodeBucket={bucket}", f"CodeKey={key}")
+        ]
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -67,6 +73,10 @@ def package(
         state = "uploaded" if result["uploaded"] else "already there, not uploaded again"
         typer.echo(f"s3://{result['bucket']}/{result['key']}: {state}")
         params = " ".join(f"-p {p}" for p in result["deploy_parameters"])  # type: ignore[attr-defined]
-        typer.echo(f"deploy with: ccstream deploy --stacks dashboard {params}")
+        typer.echo(f"deploy with: ccstream deploy … {params}")
+        typer.echo(
+            "(the analytics ones make Firehose partition the lake by event time; on an existing deployment without "
+            "them, delete the <prefix>-lake delivery stream first: see infra/README.md)"
+        )
     else:
         typer.echo("upload it with --upload s3://<bucket>[/<prefix>] to get the `ccstream deploy` parameters")

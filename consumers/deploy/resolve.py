@@ -48,6 +48,7 @@ NAME_PROPERTY: dict[str, tuple[str, ...]] = {
     "AWS::Logs::LogStream": ("LogStreamName",),
     "AWS::CloudWatch::Alarm": ("AlarmName",),
     "AWS::S3::BucketPolicy": ("Bucket",),
+    "AWS::Lambda::Function": ("FunctionName",),
 }
 
 #: `Fn::GetAtt <resource>.Arn` by resource type, from the physical id (documented ARN formats).

@@ -27,6 +27,7 @@ from consumers.deploy.lambda_package import LAMBDA_RUNTIME, build_lambda_package
 from tests.dashboard.conftest import LoadedFixture
 from tests.dashboard.expected import expected
 from tests.dashboard.test_lambda_handler import FROM_MS, TO_MS, event, values_of
+from tests.infra.conftest import unique_names
 
 pytestmark = pytest.mark.emulator
 
@@ -84,20 +85,36 @@ def test_the_package_is_reproducible_uploaded_once_and_deployed(
     second = json.loads(CliRunner().invoke(app, arguments).stdout)
     assert first["uploaded"] is True and second["uploaded"] is False
     assert first["key"] == f"ccstream/lambda/{runtime_package.name}"
-    assert first["deploy_parameters"] == [f"dashboard.CodeBucket={bucket}", f"dashboard.CodeKey={first['key']}"]
+    assert first["deploy_parameters"] == [
+        f"{stack}.{name}={value}"
+        for stack in ("analytics", "dashboard")
+        for name, value in (("CodeBucket", bucket), ("CodeKey", first["key"]))
+    ]
     stored = s3.get_object(Bucket=bucket, Key=first["key"])["Body"].read()
     assert stored == runtime_package.read_bytes()
 
-    # The dashboard stack deployed with those parameters runs the package instead of its placeholder.
-    prefix = f"pkg{runtime_package.stem[-8:]}"
-    deploy = ["deploy", "--stacks", "dashboard", "--prefix", prefix, "--json", "--endpoint-url", str(aws.endpoint_url)]
+    # Deployed with those parameters, the dashboard runs the package instead of its placeholder, and the analytics
+    # stack creates the transform Lambda and points Firehose at it (event-time partitions).
+    names = unique_names("pkg")
+    deploy = ["deploy", "--stacks", "streaming,analytics,dashboard", "--prefix", names.prefix, "--json"]
+    deploy += ["--log-group", names.log_group, "--endpoint-url", str(aws.endpoint_url)]
     for p in first["deploy_parameters"]:
         deploy += ["-p", p]
-    result = CliRunner().invoke(app, deploy)
+    result = CliRunner().invoke(app, deploy, env={"CCSTREAM_TABLE": names.table})
     assert result.exit_code == 0, result.output
-    function = aws.client("lambda").get_function(FunctionName=f"{prefix}-dashboard-widget")["Configuration"]
-    assert function["Handler"] == "consumers.dashboard.lambda_handler.handler"
-    assert function["CodeSha256"] == base64.b64encode(hashlib.sha256(stored).digest()).decode()
+    code_sha = base64.b64encode(hashlib.sha256(stored).digest()).decode()
+    functions = aws.client("lambda")
+    widget = functions.get_function(FunctionName=f"{names.prefix}-dashboard-widget")["Configuration"]
+    assert widget["Handler"] == "consumers.dashboard.lambda_handler.handler" and widget["CodeSha256"] == code_sha
+    transform = functions.get_function(FunctionName=f"{names.prefix}-lake-transform")["Configuration"]
+    assert transform["Handler"] == "consumers.lake.firehose_lambda.handler" and transform["CodeSha256"] == code_sha
+    stream = aws.client("firehose").describe_delivery_stream(DeliveryStreamName=f"{names.prefix}-lake")
+    destination = stream["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
+    (processor,) = destination["ProcessingConfiguration"]["Processors"]
+    lambda_arn = {p["ParameterName"]: p["ParameterValue"] for p in processor["Parameters"]}["LambdaArn"]
+    assert processor["Type"] == "Lambda" and lambda_arn == transform["FunctionArn"]
+    assert destination["DynamicPartitioningConfiguration"]["Enabled"] is True
+    assert "partitionKeyFromLambda:year" in destination["Prefix"]
 
 
 def test_a_bad_upload_target_is_refused_with_the_form_it_takes(tmp_path: Path) -> None:
