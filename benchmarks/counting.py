@@ -6,7 +6,7 @@ PutMetricData requests and metrics of the closed-window publisher. For DynamoDB 
 *units*: the item is built exactly as `DynamoStores` builds it (`consumers.sink.rows`), its size follows DynamoDB's
 item-size rules, each started 1 KB is one unit, and every GSI the item appears in (projection ALL in
 `infra/streaming.yaml`) costs the same again. Reads of rows after a restart or eviction are counted as read units
-(eventually consistent BatchGetItem: half a unit per started 4 KB).
+(strongly consistent BatchGetItem, as the pipeline reads them: one unit per started 4 KB).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class CountingStores:
         for key in keys:
             item = self.items.get((shard_id, key))
             units = 1 if item is None else math.ceil(item_bytes(item) / READ_UNIT_BYTES)
-            self.tally.read_units += 0.5 * max(1, units)  # eventually consistent; a miss costs the minimum
+            self.tally.read_units += max(1, units)  # strongly consistent; a miss costs the minimum
             if item is not None:
                 found[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]))
         return found

@@ -82,9 +82,13 @@ class DynamoStores:
 
     # ------------------------------------------------------------------------------------------- rows
     def load_rows(self, shard_id: str, keys: list[RowKey]) -> dict[RowKey, StoredRow]:
+        """The stored rows among `keys`, read strongly consistently: a new owner must see the last write of the
+        previous one (an eventually consistent read could return an older fence and content, and the records
+        between that fence and the checkpoint are not replayed)."""
         out: dict[RowKey, StoredRow] = {}
         for i in range(0, len(keys), 100):
-            request = {self.table: {"Keys": [to_ddb(row_primary_key(shard_id, k)) for k in keys[i : i + 100]]}}
+            batch = [to_ddb(row_primary_key(shard_id, k)) for k in keys[i : i + 100]]
+            request = {self.table: {"Keys": batch, "ConsistentRead": True}}
             while request:
                 resp = with_backoff(functools.partial(self.client.batch_get_item, RequestItems=request), "BatchGetItem")
                 for raw in resp.get("Responses", {}).get(self.table, []):
@@ -92,6 +96,8 @@ class DynamoStores:
                     _, key = row_key_from_item(item)
                     out[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]), bool(item.get("published")))
                 request = resp.get("UnprocessedKeys") or {}
+                for unprocessed in request.values():
+                    unprocessed["ConsistentRead"] = True
                 if request:
                     time.sleep(0.05)
         return out
@@ -193,6 +199,7 @@ class DynamoStores:
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
                 ExpressionAttributeValues={":pk": {"S": snapshot_pk(app, shard_id)}, ":s": {"S": "SNAP#"}},
                 ScanIndexForward=False,
+                ConsistentRead=True,  # the snapshot of the checkpoint just taken by the previous owner
                 Limit=50,
             ),
             "Query(snapshots)",

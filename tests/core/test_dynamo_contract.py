@@ -9,7 +9,7 @@ import pytest
 
 from consumers.aws import AwsTarget
 from consumers.query.reader import DynamoRowReader
-from consumers.sink.base import Stores
+from consumers.sink.base import RowKey, Stores
 from consumers.sink.dynamodb import DynamoStores
 from consumers.sink.memory import MemoryStores
 from tests.core import test_pipeline_exactly_once as scenario
@@ -66,3 +66,22 @@ def test_redelivery_on_dynamodb(aws: AwsTarget, monkeypatch: pytest.MonkeyPatch)
     stores = CrashingDynamo(client, table)
     scenario.consume(twice, stores, random.Random(3))
     _reader_check(monkeypatch, DynamoRowReader(client, table), points)
+
+
+def test_a_new_owner_reads_rows_and_snapshots_strongly_consistently(aws: AwsTarget) -> None:
+    """moto is always consistent, so what is checked is the request: an eventually consistent read on AWS could
+    return a row's previous version (older fence) or miss the last snapshot, and the records between that fence
+    and the checkpoint are never replayed."""
+    client = aws.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    create_metrics_table(client, table)
+    sent: list[tuple[str, dict]] = []
+    client.meta.events.register(
+        "provide-client-params.dynamodb.*", lambda params, model, **_: sent.append((model.name, params))
+    )
+    stores = DynamoStores(client, table)
+    stores.load_rows("shardId-000000000000", [RowKey("W", "1m", 1_763_679_600_000, 0)])
+    stores.load_snapshots("app", "shardId-000000000000")
+    by_operation = {name: params for name, params in sent}
+    assert by_operation["BatchGetItem"]["RequestItems"][table]["ConsistentRead"] is True
+    assert by_operation["Query"]["ConsistentRead"] is True
