@@ -19,7 +19,7 @@ from typing import Any
 
 from consumers.aggregates.partials import WindowPartial
 from consumers.model import DeadLetter, Position, position_str
-from consumers.sink.base import FencedError, RowKey, RowWrite, ShardSnapshot, StoredRow, Stores
+from consumers.sink.base import FencedError, RowKey, RowWrite, ShardSnapshot, StoredRow, Stores, window_of
 from consumers.sink.cloudwatch import chunks, metric_data_for_window
 from consumers.sink.memory import MemoryStores
 from consumers.sink.rows import decode_doc, dedup_key, fence_of, row_item, snapshot_pk
@@ -147,12 +147,21 @@ class CountingStores:
             units = 1 if item is None else math.ceil(item_bytes(item) / READ_UNIT_BYTES)
             self.tally.read_units += max(1, units)  # strongly consistent; a miss costs the minimum
             if item is not None:
-                found[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]))
+                found[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]), buckets=int(item.get("nb", 0)))
         return found
+
+    def bucket_counts(self, shard_id: str, windows: list[RowKey]) -> dict[RowKey, int]:
+        self.tally.read_units += len(windows)  # one strongly consistent Query of one small projected row each
+        wanted = set(windows)
+        return {
+            window_of(k): int(item.get("nb", 0))
+            for (s, k), item in self.items.items()
+            if s == shard_id and window_of(k) in wanted
+        }
 
     def save_rows(self, shard_id: str, rows: list[RowWrite]) -> None:
         for w in rows:
-            item = row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published)
+            item = row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published, w.buckets)
             self.tally.add(f"row.{w.key.kind}{w.key.size}", item)
             old = self.items.get((shard_id, w.key))
             if old is not None and fence_of(old) > w.fence:

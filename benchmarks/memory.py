@@ -73,11 +73,14 @@ class DroppingRowStores:
     def load_rows(self, shard_id: str, keys: list[object]) -> dict[object, object]:
         return {}
 
+    def bucket_counts(self, shard_id: str, windows: list[object]) -> dict[object, int]:
+        return {}
+
     def save_rows(self, shard_id: str, rows: list[object]) -> None:
         from consumers.sink.rows import row_item
 
         for w in rows:
-            row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s)  # type: ignore[attr-defined]
+            row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published, w.buckets)  # type: ignore[attr-defined]
             self.rows_written += 1
 
     def claim(self, shard_id: str, claims: list[tuple[str, Position]]) -> set[str]:

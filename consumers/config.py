@@ -59,7 +59,7 @@ class Tunables:
     user_flush_interval_ms: int = 30_000
     user_buckets: int = 16
     #: Window rows per (window, shard) are split by signature hash into this many items, so a busy day's row stays
-    #: far below DynamoDB's 400 KB item limit. Fixed per size: a replay must route a signature to the same item.
+    #: far below DynamoDB's 400 KB item limit. A changed count applies to windows without rows yet (`ShardPipeline`).
     window_buckets: dict[str, int] = field(default_factory=lambda: {"1m": 1, "1h": 2, "1d": 4})
     dedup_ttl_ms: int = 48 * 3600 * 1000
     window_sizes: tuple[str, ...] = field(default=("1m", "1h", "1d"))

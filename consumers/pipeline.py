@@ -21,7 +21,7 @@ from consumers.config import Tunables
 from consumers.decode.lines import Line
 from consumers.decode.records import DecodedRecord, decode_record, read_lines
 from consumers.model import DeadLetter, Position, SourceRecord
-from consumers.sink.base import RowKey, RowWrite, ShardSnapshot, StoredRow, Stores
+from consumers.sink.base import RowKey, RowWrite, ShardSnapshot, StoredRow, Stores, window_of
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
 from consumers.windows.routing import Router
 from consumers.windows.watermark import Lateness, Watermark
@@ -91,7 +91,9 @@ class ShardPipeline:
         self.sizes: tuple[WindowSize, ...] = tuple(WINDOW_SIZES[n] for n in self.tunables.window_sizes)
         if any(s.duration_ms % MINUTE_MS for s in self.sizes):
             raise ValueError("window sizes must be whole minutes (the fine pre-aggregation is per minute)")
-        self.router = Router(self.sizes, self.tunables.window_buckets, self.tunables.user_buckets)
+        self.router = Router(self.sizes)
+        #: Bucket count per window (`window_of` key): the one its stored rows were written with, else the setting.
+        self._bucket_counts: dict[RowKey, int] = {}
         self._sig_prices: dict[Signature, float | None] = {}
         self.watermark = Watermark(self.tunables.allowed_lateness_ms, self.tunables.max_future_ms)
         self.counters = Counters()
@@ -128,6 +130,7 @@ class ShardPipeline:
     def drop(self) -> None:
         """Lease lost: forget everything in memory (the next owner replays from the checkpoint)."""
         self.rows.clear()
+        self._bucket_counts.clear()
         self._pending_letters.clear()
         self._batch_ends.clear()
 
@@ -235,7 +238,8 @@ class ShardPipeline:
     def _rollup(self, fine: FineBatch, first: Position, last: Position) -> bool:
         """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
         fence lies strictly inside that range."""
-        routes = self.router.route(fine)
+        self._resolve_bucket_counts(fine)
+        routes = self.router.route(fine, self._bucket_counts.__getitem__)
         touched = routes.touched()
         self._load_missing(touched)
         rows = self.rows
@@ -269,6 +273,29 @@ class ShardPipeline:
                 add_sums(entry.sums, sums)
                 entry.sessions |= sessions
         return True
+
+    def _configured_buckets(self, window: RowKey) -> int:
+        if window.kind == "U":
+            return max(1, self.tunables.user_buckets)
+        return max(1, self.tunables.window_buckets.get(window.size, 1))
+
+    def _resolve_bucket_counts(self, fine: FineBatch) -> None:
+        """Learn the bucket count of every window the batch touches for the first time in this process: a window
+        with stored rows keeps the count they were written with (a changed setting must not move a replayed record
+        to a row that does not hold it yet); a window without rows takes the current setting."""
+        counts = self._bucket_counts
+        wanted: set[RowKey] = set()
+        for kind, minutes in (("W", {m for m, _ in fine.labels}), ("U", {m for m, _ in fine.users})):
+            for minute in minutes:
+                for z in self.sizes:
+                    window = RowKey(kind, z.name, z.start_of(minute))  # type: ignore[arg-type]
+                    if window not in counts:
+                        wanted.add(window)
+        if not wanted:
+            return
+        stored = self.stores.rows.bucket_counts(self.shard_id, sorted(wanted))
+        for window in wanted:
+            counts[window] = stored.get(window) or self._configured_buckets(window)
 
     def _load_missing(self, keys: set[RowKey]) -> None:
         missing = [k for k in keys if k not in self.rows]
@@ -309,8 +336,11 @@ class ShardPipeline:
             for kind_size, interval in self._flush_interval_ms.items()
             if force or now - self._last_flush_ms[kind_size] >= interval
         }
+        counts = self._bucket_counts
         writes = [
-            RowWrite(r.key, self.position, r.partial.to_doc(), self._ttl_s(r.key), r.published)
+            RowWrite(
+                r.key, self.position, r.partial.to_doc(), self._ttl_s(r.key), r.published, counts[window_of(r.key)]
+            )
             for r in self.rows.values()
             if r.dirty and (r.key.kind, r.key.size) in due
         ]
@@ -367,6 +397,11 @@ class ShardPipeline:
             if not r.dirty and WINDOW_SIZES[k.size].end_of(k.start_ms) + WINDOW_SIZES[k.size].keep_after_end_ms < wm
         ]:
             del self.rows[key]
+        kept = {window_of(k) for k in self.rows}
+        for window in [w for w in self._bucket_counts if w not in kept]:
+            end = WINDOW_SIZES[window.size].end_of(window.start_ms)
+            if end + WINDOW_SIZES[window.size].keep_after_end_ms < wm:
+                del self._bucket_counts[window]
 
     def remember_checkpoint(self, snapshot: ShardSnapshot) -> None:
         """Persist watermark and counters for this position *before* the KCL checkpoint is taken."""

@@ -30,12 +30,18 @@ class RowKey(NamedTuple):
     bucket: int = 0
 
 
+def window_of(key: RowKey) -> RowKey:
+    """The window a row belongs to (its key with bucket 0): what a bucket count is stored for."""
+    return key._replace(bucket=0)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredRow:
     key: RowKey
     fence: Position
     doc: dict[str, object]
     published: bool = False
+    buckets: int = 0  # how many buckets its window is split into (0: written before counts were stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,7 @@ class RowWrite:
     doc: dict[str, object]
     ttl_s: int
     published: bool = False  # keep the "sent to CloudWatch" mark when a late event rewrites a closed window
+    buckets: int = 0  # the bucket count of the row's window, stored so that a restart routes the same way
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,11 @@ class RowStore(Protocol):
     def save_rows(self, shard_id: str, rows: list[RowWrite]) -> None:
         """Write rows conditionally on their fence. Equal fence = already written = success.
         Raises FencedError when a stored fence is newer, SinkRetryableError on transient failure."""
+        ...
+
+    def bucket_counts(self, shard_id: str, windows: list[RowKey]) -> dict[RowKey, int]:
+        """For each window (`window_of` key) that has a stored row of this shard: the bucket count stored with it
+        (0 for rows written before counts were stored). Read strongly consistently, like `load_rows`."""
         ...
 
 

@@ -23,6 +23,7 @@ from consumers.sink.rows import (
     row_key_from_item,
     row_primary_key,
     snapshot_pk,
+    window_sk_prefix,
 )
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ class DynamoStores:
                 for raw in resp.get("Responses", {}).get(self.table, []):
                     item = from_ddb(raw)
                     _, key = row_key_from_item(item)
-                    out[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]), bool(item.get("published")))
+                    published, buckets = bool(item.get("published")), int(item.get("nb", 0))
+                    out[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]), published, buckets)
                 request = resp.get("UnprocessedKeys") or {}
                 for unprocessed in request.values():
                     unprocessed["ConsistentRead"] = True
@@ -109,7 +111,7 @@ class DynamoStores:
             raise FencedError("; ".join(fenced[:3]))
 
     def _put_row(self, shard_id: str, w: RowWrite) -> str | None:
-        item = to_ddb(row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published))
+        item = to_ddb(row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published, w.buckets))
         self.write_requests += 1
         try:
             with_backoff(
@@ -132,6 +134,28 @@ class DynamoStores:
             if old_fence is not None and old_fence > w.fence:
                 return f"{w.key} stored at {old_fence} > {w.fence}"
         return None
+
+    def bucket_counts(self, shard_id: str, windows: list[RowKey]) -> dict[RowKey, int]:
+        """One Query per window reading a single row of it (all rows of a window carry the same count)."""
+        out: dict[RowKey, int] = {}
+        for window in windows:
+            pk, prefix = window_sk_prefix(shard_id, window)
+            resp = with_backoff(
+                functools.partial(
+                    self.client.query,
+                    TableName=self.table,
+                    KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                    ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
+                    ProjectionExpression="nb",
+                    ConsistentRead=True,
+                    Limit=1,
+                ),
+                "Query(bucket count)",
+            )
+            items = resp.get("Items") or []
+            if items:
+                out[window] = int(items[0].get("nb", {}).get("N", 0))
+        return out
 
     def _read_fence(self, shard_id: str, key: RowKey) -> Position | None:
         resp = self.client.get_item(

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 
 from consumers.model import DeadLetter, Position
-from consumers.sink.base import FencedError, RowKey, RowWrite, ShardSnapshot, StoredRow, Stores
+from consumers.sink.base import FencedError, RowKey, RowWrite, ShardSnapshot, StoredRow, Stores, window_of
 
 
 @dataclass
@@ -23,7 +23,7 @@ class MemoryStores:
         for k in keys:
             row = self.rows.get((shard_id, k))
             if row is not None:
-                out[k] = StoredRow(k, row.fence, copy.deepcopy(row.doc), row.published)
+                out[k] = StoredRow(k, row.fence, copy.deepcopy(row.doc), row.published, row.buckets)
         return out
 
     def save_rows(self, shard_id: str, rows: list[RowWrite]) -> None:
@@ -35,13 +35,19 @@ class MemoryStores:
             if old is not None and old.fence == w.fence:
                 continue
             published = w.published or (old is not None and old.published)
-            self.rows[(shard_id, w.key)] = StoredRow(w.key, w.fence, copy.deepcopy(w.doc), published)
+            self.rows[(shard_id, w.key)] = StoredRow(w.key, w.fence, copy.deepcopy(w.doc), published, w.buckets)
+
+    def bucket_counts(self, shard_id: str, windows: list[RowKey]) -> dict[RowKey, int]:
+        wanted = set(windows)
+        return {
+            window_of(k): row.buckets for (s, k), row in self.rows.items() if s == shard_id and window_of(k) in wanted
+        }
 
     def claim_publish(self, shard_id: str, key: RowKey) -> bool:
         row = self.rows.get((shard_id, key))
         if row is None or row.published:
             return False
-        self.rows[(shard_id, key)] = StoredRow(row.key, row.fence, row.doc, True)
+        self.rows[(shard_id, key)] = StoredRow(row.key, row.fence, row.doc, True, row.buckets)
         return True
 
     # DedupStore

@@ -50,8 +50,9 @@ def _too_large(shard_id: str, key: RowKey, typ: str, size: int) -> None:
     setting = "CCSTREAM_USER_BUCKETS" if key.kind == "U" else f"CCSTREAM_WINDOW_BUCKETS ({key.size}=…)"
     where = f"{typ} row {iso(key.start_ms)} bucket {key.bucket} of {shard_id} is {size:,} bytes encoded"
     fix = (
-        f"raise {setting} (e.g. double it) so that it takes effect at the start of a {key.size} window: bucket "
-        "counts must not change while a window is open (README § Consumer settings)"
+        f"raise {setting} (e.g. double it) and restart the consumer: windows without rows yet (from the next "
+        f"{key.size} window) use the new count; open windows keep the count their rows were written with, so "
+        "this one stays as large (README § Consumer settings)"
     )
     if size <= MAX_ROW_DATA_BYTES:
         log.warning("%s, half of DynamoDB's item limit: %s", where, fix)
@@ -67,8 +68,20 @@ def decode_doc(data: bytes) -> dict[str, Any]:
     return _dec.decode(zlib.decompress(data))
 
 
+def window_sk_prefix(shard_id: str, key: RowKey) -> tuple[str, str]:
+    """(pk, sort-key prefix) of every bucket row of `key`'s window and shard."""
+    primary = row_primary_key(shard_id, key)
+    return primary["pk"], primary["sk"].rsplit("#", 1)[0] + "#"
+
+
 def row_item(
-    shard_id: str, key: RowKey, fence: Position, doc: dict[str, object], ttl_s: int, published: bool = False
+    shard_id: str,
+    key: RowKey,
+    fence: Position,
+    doc: dict[str, object],
+    ttl_s: int,
+    published: bool = False,
+    buckets: int = 0,
 ) -> dict[str, Any]:
     _, hms, month, day = _date_time(key.start_ms)
     typ = row_type(key.kind, key.size)
@@ -94,6 +107,8 @@ def row_item(
     }
     if published:
         item["published"] = True
+    if buckets:
+        item["nb"] = buckets  # the window's bucket count (see `consumers.pipeline`)
     if key.size == "1d":
         # MonthlyIndex: the daily rows of a month in one query (monthly views).
         item["gsi3pk"] = f"MONTH#{month}"

@@ -4,11 +4,16 @@ A window row holds, for one window (size, start), the signatures whose hash fall
 users whose hash falls into its bucket (`schemas/keys.py` has the key design). A batch has thousands of signatures
 and users but touches only a few dozen rows, so rows are worked out once per (minute, buckets) group and every
 signature or user only looks its group up.
+
+How many buckets a window is split into is decided per window, by the caller (`count_of`): the pipeline keeps the
+count a window's stored rows were written with, so a changed setting applies to new windows only and a replay
+after a restart routes every record to the row that already holds it.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +26,9 @@ from consumers.windows.definitions import WindowSize
 _CACHE_LIMIT = 200_000
 
 WindowGroup = tuple[int, tuple[int, ...]]  # (minute, bucket per window size)
-UserGroup = tuple[int, int]  # (minute, user bucket)
+UserGroup = tuple[int, tuple[int, ...]]  # (minute, user bucket per window size)
+#: The bucket count of a window, given its `window_of` key (kind, size, start).
+CountOf = Callable[[RowKey], int]
 
 
 @dataclass(slots=True)
@@ -39,51 +46,64 @@ class Routes:
         return out
 
 
-class Router:
-    """Routes fine batches for one shard; caches each signature's key and buckets and each user's bucket."""
+def buckets_of(h: int, counts: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(h % n if n > 1 else 0 for n in counts)
 
-    def __init__(self, sizes: tuple[WindowSize, ...], window_buckets: dict[str, int], user_buckets: int) -> None:
+
+class Router:
+    """Routes fine batches for one shard; caches each signature's stored key and hash and each user's hash."""
+
+    def __init__(self, sizes: tuple[WindowSize, ...]) -> None:
         self.sizes = sizes
-        self._bucket_counts = tuple(max(1, window_buckets.get(z.name, 1)) for z in sizes)
-        self._user_buckets = user_buckets
-        self._signatures: dict[Signature, tuple[str, tuple[int, ...]]] = {}
+        self._signatures: dict[Signature, tuple[str, int]] = {}
         self._users: dict[str, int] = {}
 
-    def signature(self, sig: Signature) -> tuple[str, tuple[int, ...]]:
-        """The stored key of a signature and its bucket in each window size."""
+    def signature(self, sig: Signature) -> tuple[str, int]:
+        """The stored key of a signature and its hash (its bucket is the hash modulo the window's count)."""
         known = self._signatures.get(sig)
         if known is None:
             if len(self._signatures) > _CACHE_LIMIT:
                 self._signatures.clear()
             key = signature_key(sig)
-            h = zlib.crc32(key.encode())
-            known = self._signatures[sig] = (key, tuple(h % n if n > 1 else 0 for n in self._bucket_counts))
+            known = self._signatures[sig] = (key, zlib.crc32(key.encode()))
         return known
 
-    def user_bucket(self, user: str) -> int:
-        b = self._users.get(user)
-        if b is None:
+    def user_hash(self, user: str) -> int:
+        h = self._users.get(user)
+        if h is None:
             if len(self._users) > _CACHE_LIMIT * 5:
                 self._users.clear()
-            b = self._users[user] = zlib.crc32(user.encode()) % self._user_buckets
-        return b
+            h = self._users[user] = zlib.crc32(user.encode())
+        return h
 
-    def route(self, fine: FineBatch) -> Routes:
+    def _counts(self, kind: str, minute: int, count_of: CountOf) -> tuple[int, ...]:
+        return tuple(count_of(RowKey(kind, z.name, z.start_of(minute))) for z in self.sizes)  # type: ignore[arg-type]
+
+    def route(self, fine: FineBatch, count_of: CountOf) -> Routes:
         routes = Routes()
         sizes = self.sizes
         signature = self.signature
+        counts: dict[tuple[str, int], tuple[int, ...]] = {}  # (kind, minute) → count per window size
         for (minute, sig), entry in fine.labels.items():
-            key, buckets = signature(sig)
-            group = (minute, buckets)
+            key, h = signature(sig)
+            wcounts = counts.get(("W", minute))
+            if wcounts is None:
+                wcounts = counts["W", minute] = self._counts("W", minute, count_of)
+            group = (minute, buckets_of(h, wcounts))
             if group not in routes.window_rows:
                 routes.window_rows[group] = [
-                    RowKey("W", z.name, z.start_of(minute), b) for z, b in zip(sizes, buckets, strict=True)
+                    RowKey("W", z.name, z.start_of(minute), b) for z, b in zip(sizes, group[1], strict=True)
                 ]
             routes.labels.append((group, sig, key, entry))
-        user_bucket = self.user_bucket
+        user_hash = self.user_hash
         for (minute, user), uentry in fine.users.items():
-            ugroup = (minute, user_bucket(user))
+            ucounts = counts.get(("U", minute))
+            if ucounts is None:
+                ucounts = counts["U", minute] = self._counts("U", minute, count_of)
+            ugroup = (minute, buckets_of(user_hash(user), ucounts))
             if ugroup not in routes.user_rows:
-                routes.user_rows[ugroup] = [RowKey("U", z.name, z.start_of(minute), ugroup[1]) for z in sizes]
+                routes.user_rows[ugroup] = [
+                    RowKey("U", z.name, z.start_of(minute), b) for z, b in zip(sizes, ugroup[1], strict=True)
+                ]
             routes.users.append((ugroup, user, uentry))
         return routes

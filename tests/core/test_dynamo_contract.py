@@ -85,3 +85,19 @@ def test_a_new_owner_reads_rows_and_snapshots_strongly_consistently(aws: AwsTarg
     by_operation = {name: params for name, params in sent}
     assert by_operation["BatchGetItem"]["RequestItems"][table]["ConsistentRead"] is True
     assert by_operation["Query"]["ConsistentRead"] is True
+
+
+def test_bucket_counts_can_change_at_restarts_on_dynamodb(aws: AwsTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count a window's rows were written with is stored with them (`nb`) and read back by the next owner."""
+    client = aws.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    create_metrics_table(client, table)
+    by_shard, points = scenario.build_shards(400, 30)
+    stores = CrashingDynamo(client, table)
+    crashes = scenario.consume(by_shard, stores, random.Random(3), crash_rate=0.5, retune=scenario.random_buckets)
+    assert crashes > 1
+    _reader_check(monkeypatch, DynamoRowReader(client, table), points)
+    stored = client.scan(TableName=table, ProjectionExpression="sk, nb")["Items"]
+    rows = [i for i in stored if i["sk"]["S"].count("#") >= 3]  # window and user rows (not markers, snapshots)
+    assert rows and all("nb" in i for i in rows)
+    assert len({i["nb"]["N"] for i in rows}) > 1

@@ -61,8 +61,9 @@ def build_shards(seed: int, n_records: int, shards: int = 2) -> tuple[dict[str, 
     return by_shard, points
 
 
-def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None):  # type: ignore[no-untyped-def]
-    """Drive each shard like the KCL would: batches, flushes, checkpoints; crash and restart at random."""
+def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None, retune=None):  # type: ignore[no-untyped-def]
+    """Drive each shard like the KCL would: batches, flushes, checkpoints; crash and restart at random.
+    `retune(rng)`, when given, picks the settings of every restarted pipeline (an operator changing them)."""
     tunables = tunables or Tunables(flush_interval_ms=5, user_flush_interval_ms=15)
     crashes = 0
     for shard, records in by_shard.items():
@@ -70,7 +71,8 @@ def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None):  # type: igno
         checkpoint = None
 
         def new_pipeline(shard=shard, clock=clock):  # type: ignore[no-untyped-def]
-            p = ShardPipeline("app", shard, stores.stores(), tunables, clock_ms=lambda: clock[0])
+            settings = retune(rng) if retune and crashes else tunables  # noqa: B023 - after the first crash
+            p = ShardPipeline("app", shard, stores.stores(), settings, clock_ms=lambda: clock[0])
             p.restore(checkpoint)  # noqa: B023 - deliberately the *current* checkpoint
             return p
 
@@ -146,6 +148,29 @@ def test_crashes_anywhere_never_drop_or_double_count(seed: int) -> None:
     crashes = consume(by_shard, stores, random.Random(seed), crash_rate=0.4)
     assert crashes > 0
     assert_matches(stores, points)
+
+
+def random_buckets(rng: random.Random) -> Tunables:
+    """Bucket counts an operator might switch to at a restart (1 = a single row per window)."""
+    return Tunables(
+        flush_interval_ms=5,
+        user_flush_interval_ms=15,
+        user_buckets=rng.choice([1, 2, 3, 5, 16]),
+        window_buckets={size: rng.choice([1, 2, 3, 4]) for size in SIZES},
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bucket_counts_can_change_at_any_restart(seed: int) -> None:
+    """Windows open at a restart keep the bucket count their rows were written with (stored with each row), so the
+    replay routes every record to the row that already holds it; new windows take the new count."""
+    by_shard, points = build_shards(200 + seed, 80)
+    stores = CrashingStores()
+    crashes = consume(by_shard, stores, random.Random(seed), crash_rate=0.5, retune=random_buckets)
+    assert crashes > 1
+    assert_matches(stores, points)
+    counts = {(k.kind, k.size, k.start_ms): row.buckets for (_, k), row in stores.rows.items()}
+    assert len(set(counts.values())) > 1  # several counts really were in use
 
 
 def test_cloudwatch_redelivery_counts_once() -> None:
