@@ -47,7 +47,7 @@ class Routes:
 
 
 def buckets_of(h: int, counts: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(h % n if n > 1 else 0 for n in counts)
+    return tuple([h % n if n > 1 else 0 for n in counts])
 
 
 class Router:
@@ -57,6 +57,8 @@ class Router:
         self.sizes = sizes
         self._signatures: dict[Signature, tuple[str, int]] = {}
         self._users: dict[str, int] = {}
+        #: counts per size → {hash → bucket per size}: one tuple per signature or user, not one per batch entry
+        self._buckets: dict[tuple[int, ...], dict[int, tuple[int, ...]]] = {}
 
     def signature(self, sig: Signature) -> tuple[str, int]:
         """The stored key of a signature and its hash (its bucket is the hash modulo the window's count)."""
@@ -79,6 +81,12 @@ class Router:
     def _counts(self, kind: str, minute: int, count_of: CountOf) -> tuple[int, ...]:
         return tuple(count_of(RowKey(kind, z.name, z.start_of(minute))) for z in self.sizes)  # type: ignore[arg-type]
 
+    def _bucket_table(self, counts: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+        table = self._buckets.get(counts)
+        if table is None or len(table) > _CACHE_LIMIT * 5:
+            table = self._buckets[counts] = {}
+        return table
+
     def route(self, fine: FineBatch, count_of: CountOf) -> Routes:
         routes = Routes()
         sizes = self.sizes
@@ -89,7 +97,11 @@ class Router:
             wcounts = counts.get(("W", minute))
             if wcounts is None:
                 wcounts = counts["W", minute] = self._counts("W", minute, count_of)
-            group = (minute, buckets_of(h, wcounts))
+            table = self._bucket_table(wcounts)
+            buckets = table.get(h)
+            if buckets is None:
+                buckets = table[h] = buckets_of(h, wcounts)
+            group = (minute, buckets)
             if group not in routes.window_rows:
                 routes.window_rows[group] = [
                     RowKey("W", z.name, z.start_of(minute), b) for z, b in zip(sizes, group[1], strict=True)
@@ -100,7 +112,12 @@ class Router:
             ucounts = counts.get(("U", minute))
             if ucounts is None:
                 ucounts = counts["U", minute] = self._counts("U", minute, count_of)
-            ugroup = (minute, buckets_of(user_hash(user), ucounts))
+            utable = self._bucket_table(ucounts)
+            h = user_hash(user)
+            ubuckets = utable.get(h)
+            if ubuckets is None:
+                ubuckets = utable[h] = buckets_of(h, ucounts)
+            ugroup = (minute, ubuckets)
             if ugroup not in routes.user_rows:
                 routes.user_rows[ugroup] = [
                     RowKey("U", z.name, z.start_of(minute), b) for z, b in zip(sizes, ugroup[1], strict=True)
