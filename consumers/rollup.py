@@ -16,7 +16,7 @@ from typing import Any
 
 from consumers.query.api import merge_user_rows
 from consumers.query.reader import RowReader
-from consumers.sink.dynamodb import from_ddb, to_ddb, with_backoff
+from consumers.sink.dynamodb import query_items, to_ddb, with_backoff
 from consumers.windows.definitions import WINDOW_SIZES
 
 DAY_MS = WINDOW_SIZES["1d"].duration_ms
@@ -84,15 +84,10 @@ def _stored_user_days(client: Any, table: str, day_ms: int) -> dict[str, tuple[d
         "ProjectionExpression": "#u, sums, sessions",
         "ExpressionAttributeNames": {"#u": "user"},
     }
-    out: dict[str, tuple[dict[str, Any], Any]] = {}
-    while True:
-        resp = with_backoff(functools.partial(client.query, **kwargs), "Query(user-days)")
-        for raw in resp.get("Items", []):
-            item = from_ddb(raw)
-            out[item["user"]] = (item.get("sums") or {}, item.get("sessions"))
-        if "LastEvaluatedKey" not in resp:
-            return out
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    return {
+        item["user"]: (item.get("sums") or {}, item.get("sessions"))
+        for item in query_items(client, "Query(user-days)", **kwargs)
+    }
 
 
 def user_history(
@@ -109,11 +104,5 @@ def user_history(
             ":b": {"S": _date(max(to_ms - 1, 0))},
         },
     }
-    while True:
-        resp = with_backoff(functools.partial(client.query, **kwargs), "Query(UserActivityIndex)")
-        for raw in resp.get("Items", []):
-            item = from_ddb(raw)
-            yield int(item["start_ms"]), {m: float(v) for m, v in item["sums"].items()}
-        if "LastEvaluatedKey" not in resp:
-            return
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    for item in query_items(client, "Query(UserActivityIndex)", **kwargs):
+        yield int(item["start_ms"]), {m: float(v) for m, v in item["sums"].items()}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from consumers.sink.base import RowKey
-from consumers.sink.dynamodb import from_ddb, with_backoff
+from consumers.sink.dynamodb import query_items
 from consumers.sink.rows import decode_doc, row_key_from_item, row_type
 from consumers.windows.definitions import MAX_MS, iso
 
@@ -67,16 +66,10 @@ class DynamoRowReader:
             )
 
     def _paged(self, kwargs: dict[str, Any], from_ms: int, to_ms: int) -> Iterator[RowRecord]:
-        while True:
-            resp = with_backoff(functools.partial(self.client.query, **kwargs), f"Query({kwargs['IndexName']})")
-            for raw in resp.get("Items", []):
-                item = from_ddb(raw)
-                shard, key = row_key_from_item(item)
-                if from_ms <= key.start_ms < to_ms:
-                    yield shard, key, decode_doc(item["data"])
-            if "LastEvaluatedKey" not in resp:
-                return
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        for item in query_items(self.client, f"Query({kwargs['IndexName']})", **kwargs):
+            shard, key = row_key_from_item(item)
+            if from_ms <= key.start_ms < to_ms:
+                yield shard, key, decode_doc(item["data"])
 
 
 def _months(from_ms: int, to_ms: int) -> Iterator[tuple[str, int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -69,6 +69,17 @@ def with_backoff(call: Callable[[], T], what: str, attempts: int = 6, base_s: fl
                 raise SinkRetryableError(f"{what}: {exc}") from exc
         time.sleep(min(base_s * 2**attempt, 5.0))
     raise AssertionError("unreachable")
+
+
+def query_items(client: Any, what: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page after page (each page with backoff), as plain Python values."""
+    while True:
+        resp = with_backoff(functools.partial(client.query, **kwargs), what)
+        for raw in resp.get("Items", []):
+            yield from_ddb(raw)
+        if "LastEvaluatedKey" not in resp:
+            return
+        kwargs = {**kwargs, "ExclusiveStartKey": resp["LastEvaluatedKey"]}
 
 
 class DynamoStores:
