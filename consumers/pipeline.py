@@ -238,8 +238,7 @@ class ShardPipeline:
     def _rollup(self, fine: FineBatch, first: Position, last: Position) -> bool:
         """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
         fence lies strictly inside that range."""
-        self._resolve_bucket_counts(fine)
-        routes = self.router.route(fine, self._bucket_counts.__getitem__)
+        routes = self.router.route(fine, self._window_counts(fine))
         touched = routes.touched()
         self._load_missing(touched)
         rows = self.rows
@@ -279,23 +278,24 @@ class ShardPipeline:
             return max(1, self.tunables.user_buckets)
         return max(1, self.tunables.window_buckets.get(window.size, 1))
 
-    def _resolve_bucket_counts(self, fine: FineBatch) -> None:
-        """Learn the bucket count of every window the batch touches for the first time in this process: a window
-        with stored rows keeps the count they were written with (a changed setting must not move a replayed record
-        to a row that does not hold it yet); a window without rows takes the current setting."""
-        counts = self._bucket_counts
-        wanted: set[RowKey] = set()
-        for kind, minutes in (("W", {m for m, _ in fine.labels}), ("U", {m for m, _ in fine.users})):
-            for minute in minutes:
-                for z in self.sizes:
-                    window = RowKey(kind, z.name, z.start_of(minute))  # type: ignore[arg-type]
-                    if window not in counts:
-                        wanted.add(window)
-        if not wanted:
-            return
-        stored = self.stores.rows.bucket_counts(self.shard_id, sorted(wanted))
-        for window in wanted:
-            counts[window] = stored.get(window) or self._configured_buckets(window)
+    def _window_counts(self, fine: FineBatch) -> dict[tuple[str, int], tuple[int, ...]]:
+        """Bucket counts of the windows the batch touches, per (kind, minute) and window size (`WindowCounts`).
+
+        A window first touched in this process is looked up: with stored rows it keeps the count they were
+        written with (a changed setting must not move a replayed record to a row that does not hold it yet);
+        without rows it takes the current setting."""
+        windows = {
+            (kind, minute): tuple(RowKey(kind, z.name, z.start_of(minute)) for z in self.sizes)  # type: ignore[arg-type]
+            for kind, keys in (("W", fine.labels), ("U", fine.users))
+            for minute in {m for m, _ in keys}
+        }
+        known = self._bucket_counts
+        wanted = {w for ws in windows.values() for w in ws if w not in known}
+        if wanted:
+            stored = self.stores.rows.bucket_counts(self.shard_id, sorted(wanted))
+            for window in wanted:
+                known[window] = stored.get(window) or self._configured_buckets(window)
+        return {km: tuple(known[w] for w in ws) for km, ws in windows.items()}
 
     def _load_missing(self, keys: set[RowKey]) -> None:
         missing = [k for k in keys if k not in self.rows]
@@ -390,18 +390,18 @@ class ShardPipeline:
         return (size.end_of(key.start_ms) + size.ttl_ms) // 1000
 
     def _evict(self) -> None:
+        """Forget clean rows of windows long closed, and the bucket counts of windows with no row left in memory."""
         wm = self.watermark.value_ms
-        for key in [
-            k
-            for k, r in self.rows.items()
-            if not r.dirty and WINDOW_SIZES[k.size].end_of(k.start_ms) + WINDOW_SIZES[k.size].keep_after_end_ms < wm
-        ]:
+
+        def closed_long_ago(key: RowKey) -> bool:
+            size = WINDOW_SIZES[key.size]
+            return size.end_of(key.start_ms) + size.keep_after_end_ms < wm
+
+        for key in [k for k, r in self.rows.items() if not r.dirty and closed_long_ago(k)]:
             del self.rows[key]
         kept = {window_of(k) for k in self.rows}
-        for window in [w for w in self._bucket_counts if w not in kept]:
-            end = WINDOW_SIZES[window.size].end_of(window.start_ms)
-            if end + WINDOW_SIZES[window.size].keep_after_end_ms < wm:
-                del self._bucket_counts[window]
+        for window in [w for w in self._bucket_counts if w not in kept and closed_long_ago(w)]:
+            del self._bucket_counts[window]
 
     def remember_checkpoint(self, snapshot: ShardSnapshot) -> None:
         """Persist watermark and counters for this position *before* the KCL checkpoint is taken."""

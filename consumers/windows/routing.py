@@ -5,15 +5,15 @@ users whose hash falls into its bucket (`schemas/keys.py` has the key design). A
 and users but touches only a few dozen rows, so rows are worked out once per (minute, buckets) group and every
 signature or user only looks its group up.
 
-How many buckets a window is split into is decided per window, by the caller (`count_of`): the pipeline keeps the
-count a window's stored rows were written with, so a changed setting applies to new windows only and a replay
+How many buckets a window is split into is decided per window, by the caller (`WindowCounts`): the pipeline keeps
+the count a window's stored rows were written with, so a changed setting applies to new windows only and a replay
 after a restart routes every record to the row that already holds it.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +27,8 @@ _CACHE_LIMIT = 200_000
 
 WindowGroup = tuple[int, tuple[int, ...]]  # (minute, bucket per window size)
 UserGroup = tuple[int, tuple[int, ...]]  # (minute, user bucket per window size)
-#: The bucket count of a window, given its `window_of` key (kind, size, start).
-CountOf = Callable[[RowKey], int]
+#: (kind, minute) → bucket count of the window of each size holding that minute, in the order of `Router.sizes`.
+WindowCounts = Mapping[tuple[str, int], tuple[int, ...]]
 
 
 @dataclass(slots=True)
@@ -58,7 +58,7 @@ class Router:
         self._signatures: dict[Signature, tuple[str, int]] = {}
         self._users: dict[str, int] = {}
         #: counts per size → {hash → bucket per size}: one tuple per signature or user, not one per batch entry
-        self._buckets: dict[tuple[int, ...], dict[int, tuple[int, ...]]] = {}
+        self._buckets_by_counts: dict[tuple[int, ...], dict[int, tuple[int, ...]]] = {}
 
     def signature(self, sig: Signature) -> tuple[str, int]:
         """The stored key of a signature and its hash (its bucket is the hash modulo the window's count)."""
@@ -78,49 +78,31 @@ class Router:
             h = self._users[user] = zlib.crc32(user.encode())
         return h
 
-    def _counts(self, kind: str, minute: int, count_of: CountOf) -> tuple[int, ...]:
-        return tuple(count_of(RowKey(kind, z.name, z.start_of(minute))) for z in self.sizes)  # type: ignore[arg-type]
-
-    def _bucket_table(self, counts: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
-        table = self._buckets.get(counts)
+    def _buckets(self, h: int, counts: tuple[int, ...]) -> tuple[int, ...]:
+        """The bucket per window size of hash `h` (cached: one tuple per signature or user and counts)."""
+        table = self._buckets_by_counts.get(counts)
         if table is None or len(table) > _CACHE_LIMIT * 5:
-            table = self._buckets[counts] = {}
-        return table
+            table = self._buckets_by_counts[counts] = {}
+        buckets = table.get(h)
+        if buckets is None:
+            buckets = table[h] = buckets_of(h, counts)
+        return buckets
 
-    def route(self, fine: FineBatch, count_of: CountOf) -> Routes:
+    def _rows(self, kind: str, minute: int, buckets: tuple[int, ...]) -> list[RowKey]:
+        return [RowKey(kind, z.name, z.start_of(minute), b) for z, b in zip(self.sizes, buckets, strict=True)]  # type: ignore[arg-type]
+
+    def route(self, fine: FineBatch, counts: WindowCounts) -> Routes:
         routes = Routes()
-        sizes = self.sizes
-        signature = self.signature
-        counts: dict[tuple[str, int], tuple[int, ...]] = {}  # (kind, minute) → count per window size
+        signature, user_hash, buckets_for = self.signature, self.user_hash, self._buckets
         for (minute, sig), entry in fine.labels.items():
             key, h = signature(sig)
-            wcounts = counts.get(("W", minute))
-            if wcounts is None:
-                wcounts = counts["W", minute] = self._counts("W", minute, count_of)
-            table = self._bucket_table(wcounts)
-            buckets = table.get(h)
-            if buckets is None:
-                buckets = table[h] = buckets_of(h, wcounts)
-            group = (minute, buckets)
+            group = (minute, buckets_for(h, counts["W", minute]))
             if group not in routes.window_rows:
-                routes.window_rows[group] = [
-                    RowKey("W", z.name, z.start_of(minute), b) for z, b in zip(sizes, group[1], strict=True)
-                ]
+                routes.window_rows[group] = self._rows("W", minute, group[1])
             routes.labels.append((group, sig, key, entry))
-        user_hash = self.user_hash
         for (minute, user), uentry in fine.users.items():
-            ucounts = counts.get(("U", minute))
-            if ucounts is None:
-                ucounts = counts["U", minute] = self._counts("U", minute, count_of)
-            utable = self._bucket_table(ucounts)
-            h = user_hash(user)
-            ubuckets = utable.get(h)
-            if ubuckets is None:
-                ubuckets = utable[h] = buckets_of(h, ucounts)
-            ugroup = (minute, ubuckets)
+            ugroup = (minute, buckets_for(user_hash(user), counts["U", minute]))
             if ugroup not in routes.user_rows:
-                routes.user_rows[ugroup] = [
-                    RowKey("U", z.name, z.start_of(minute), b) for z, b in zip(sizes, ugroup[1], strict=True)
-                ]
+                routes.user_rows[ugroup] = self._rows("U", minute, ugroup[1])
             routes.users.append((ugroup, user, uentry))
         return routes
