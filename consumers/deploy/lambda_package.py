@@ -76,19 +76,13 @@ def pip_install_command(
     ]
 
 
-def _source_files(package_dir: Path) -> Iterator[tuple[Path, str]]:
-    """Every file of an installed top-level package, byte-code and caches excluded, with its name in the zip."""
-    root = package_dir.parent
-    for path in sorted(package_dir.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}:
-            yield path, path.relative_to(root).as_posix()
-
-
-def _dependency_files(site: Path) -> Iterator[tuple[Path, str]]:
-    for path in sorted(site.rglob("*")):
-        rel = path.relative_to(site)
-        if path.is_file() and "__pycache__" not in rel.parts and rel.parts[0] != "bin":
-            yield path, rel.as_posix()
+def _files(top: Path, root: Path) -> Iterator[tuple[Path, str]]:
+    """Every file under `top` with its name in the zip (relative to `root`); caches, byte-code and the console
+    scripts pip puts in `bin/` are left out."""
+    for path in top.rglob("*"):
+        name = path.relative_to(root)
+        if path.is_file() and "__pycache__" not in name.parts and name.parts[0] != "bin" and path.suffix != ".pyc":
+            yield path, name.as_posix()
 
 
 def _write_zip(out: Path, entries: list[tuple[Path, str]]) -> None:
@@ -120,9 +114,10 @@ def build_lambda_package(
                 f"{(done.stderr or done.stdout).strip()[-800:]}\nFix: give pip the package index (network or "
                 f"PIP_INDEX_URL) or a wheel folder (PIP_FIND_LINKS) holding those wheels, then run it again."
             )
-        entries = [*_dependency_files(site)]
+        entries = [*_files(site, site)]
         for package in (consumers, schemas):
-            entries += _source_files(Path(package.__path__[0]))
+            package_dir = Path(package.__path__[0])
+            entries += _files(package_dir, package_dir.parent)
         staged = Path(tmp) / "package.zip"
         _write_zip(staged, entries)
         digest = hashlib.sha256(staged.read_bytes()).hexdigest()
