@@ -18,12 +18,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from consumers.aws import AwsTarget
 from consumers.cli.app import app
 from consumers.deploy.lambda_package import LAMBDA_RUNTIME, build_lambda_package
+from consumers.deploy.templates import load_template
 from tests.dashboard.conftest import LoadedFixture
 from tests.dashboard.expected import expected
 from tests.dashboard.test_lambda_handler import FROM_MS, TO_MS, event, values_of
@@ -31,20 +31,12 @@ from tests.infra.conftest import unique_names
 
 pytestmark = pytest.mark.emulator
 
-ROOT = Path(__file__).resolve().parents[2]
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "aarch64": "manylinux2014_aarch64"}
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML loader that reads CloudFormation short tags (!Ref, !If, …) as plain values."""
-
-
-_Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 def template_functions(name: str) -> dict[str, dict]:
-    doc = yaml.load((ROOT / "infra" / name).read_text(), Loader=_Loader)
-    return {k: r["Properties"] for k, r in doc["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+    resources = load_template(name).resources
+    return {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ import pytest
 from consumers.aws import AwsTarget
 from consumers.query.api import query_metric
 from consumers.query.reader import DynamoRowReader
+from consumers.windows.definitions import iso
 from schemas.catalogue import TOKEN_USAGE
 
 pytestmark = pytest.mark.emulator
@@ -49,12 +50,9 @@ def tokens_in_table(endpoint: str, table: str, from_ms: int, to_ms: int) -> floa
 
 
 def widget_total(dashboard: str, from_ms: int, to_ms: int) -> float | None:
-    iso = (
-        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(from_ms / 1000)),
-        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(to_ms / 1000)),
-    )
+    url = f"{dashboard}/widget/total_tokens?from={iso(from_ms)}&to={iso(to_ms)}"
     try:
-        with urllib.request.urlopen(f"{dashboard}/widget/total_tokens?from={iso[0]}&to={iso[1]}", timeout=30) as r:
+        with urllib.request.urlopen(url, timeout=30) as r:
             page = r.read().decode()
     except OSError:
         return None
