@@ -1,4 +1,5 @@
-"""`ccstream generate`: realistic synthetic Claude Code telemetry as EMF lines or captured Kinesis records."""
+"""`ccstream generate`: realistic synthetic Claude Code telemetry as the CLI's OTLP requests, EMF lines or captured
+Kinesis records."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import typer
 
 from consumers.errors import ConfigError
-from consumers.generate.lines import EmfLine
-from consumers.generate.output import OutputFormat, format_for_path, write_emf, write_kinesis
-from consumers.generate.simulator import simulate_minutes
+from consumers.generate.output import OutputFormat, format_for_path, write_emf, write_kinesis, write_otlp
+from consumers.generate.simulator import simulate_exports, simulate_minutes
 
 MINUTE_MS = 60_000
+T = TypeVar("T")
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +46,8 @@ def generate(
         None,
         "--format",
         "-f",
-        help="emf: raw EMF lines (*.emf.ndjson); kinesis: captured Kinesis records (*.kinesis.jsonl). "
+        help="otlp: the CLI's OTLP/HTTP JSON requests, one per line (*.otlp.jsonl), what a collector receives; "
+        "emf: raw EMF lines (*.emf.ndjson); kinesis: captured Kinesis records (*.kinesis.jsonl). "
         "Default: from the --out suffix, else emf.",
         show_default=False,
     ),
@@ -71,15 +73,21 @@ def generate(
     progress = _Progress(minutes, quiet or False)
     with ExitStack() as stack:
         sink: BinaryIO = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer
-        lines = progress.lines(simulate_minutes(users, minutes, start_ms, seed))
         try:
-            written = write_emf(lines, sink) if fmt is OutputFormat.EMF else write_kinesis(lines, sink)
+            if fmt is OutputFormat.OTLP:
+                written = write_otlp(progress.items(simulate_exports(users, minutes, start_ms, seed), "exports"), sink)
+            else:
+                lines = progress.items(simulate_minutes(users, minutes, start_ms, seed))
+                written = write_emf(lines, sink) if fmt is OutputFormat.EMF else write_kinesis(lines, sink)
             sink.flush()
         except BrokenPipeError:  # `ccstream generate | head`: the reader has all it wanted
             sys.stderr.close()
             raise typer.Exit(0) from None
-    what = "lines" if fmt is OutputFormat.EMF else "Kinesis records"
-    progress.done(f"{written:,} {what} ({progress.line_count:,} EMF lines) → {out or 'stdout'}")
+    if fmt is OutputFormat.OTLP:
+        progress.done(f"{written:,} OTLP requests → {out or 'stdout'}")
+    else:
+        what = "lines" if fmt is OutputFormat.EMF else "Kinesis records"
+        progress.done(f"{written:,} {what} ({progress.count:,} EMF lines) → {out or 'stdout'}")
 
 
 class _Progress:
@@ -88,17 +96,18 @@ class _Progress:
     def __init__(self, minutes: int, quiet: bool) -> None:
         self.minutes = minutes
         self.quiet = quiet
-        self.line_count = 0
+        self.count = 0
         self._started = time.monotonic()
         self._last_print = 0.0
 
-    def lines(self, batches: Iterator[list[EmfLine]]) -> Iterator[EmfLine]:
+    def items(self, batches: Iterator[list[T]], what: str = "lines") -> Iterator[T]:
+        """Flatten per-minute batches (EMF lines or CLI exports), reporting progress."""
         for minute, batch in enumerate(batches, 1):
-            self.line_count += len(batch)
+            self.count += len(batch)
             now = time.monotonic()
             if not self.quiet and (now - self._last_print >= 1.0 or minute == self.minutes):
                 self._last_print = now
-                typer.echo(f"  minute {minute}/{self.minutes}: {self.line_count:,} lines", err=True)
+                typer.echo(f"  minute {minute}/{self.minutes}: {self.count:,} {what}", err=True)
             yield from batch
 
     def done(self, text: str) -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from consumers.generate.activity import MINUTE_MS
 from consumers.generate.lines import EmfLine
 from consumers.generate.population import build_population
-from consumers.generate.simulator import SimulationOptions, Simulator
+from consumers.generate.simulator import Export, SimulationOptions, Simulator
+
+T = TypeVar("T")
 
 
 def wall_clock_ms() -> int:
@@ -36,6 +39,31 @@ def live_batches(
     are injectable for tests.
     """
     sim = Simulator(build_population(users, seed), seed, options)
+    return _live(sim.step, backfill_minutes, minutes, now_ms, sleep_s)
+
+
+def live_exports(
+    users: int,
+    seed: int,
+    *,
+    options: SimulationOptions | None = None,
+    backfill_minutes: int = 0,
+    minutes: int | None = None,
+    now_ms: Callable[[], int] = wall_clock_ms,
+    sleep_s: Callable[[float], object] = time.sleep,
+) -> Iterator[list[Export]]:
+    """As `live_batches`, but each minute's CLI exports (for OTLP) instead of EMF lines."""
+    sim = Simulator(build_population(users, seed), seed, options)
+    return _live(sim.step_exports, backfill_minutes, minutes, now_ms, sleep_s)
+
+
+def _live(
+    step: Callable[[int], list[T]],
+    backfill_minutes: int,
+    minutes: int | None,
+    now_ms: Callable[[], int],
+    sleep_s: Callable[[float], object],
+) -> Iterator[list[T]]:
     current = now_ms()
     minute_ms = current - current % MINUTE_MS - MINUTE_MS * (1 + max(0, backfill_minutes))
     produced = 0
@@ -44,6 +72,6 @@ def live_batches(
         if wait_ms > 0:
             sleep_s(wait_ms / 1000)
             continue
-        yield sim.step(minute_ms)
+        yield step(minute_ms)
         produced += 1
         minute_ms += MINUTE_MS

@@ -3,6 +3,8 @@
 - `emf` (`*.emf.ndjson`): the raw EMF lines, one per line, as the collector writes them. On replay the log event
   timestamp is the line's `_aws.Timestamp` and the log stream is `collector_log_stream(session.id)`.
 - `kinesis` (`*.kinesis.jsonl`): captured Kinesis records (see `capture`), subscription envelopes included.
+- `otlp` (`*.otlp.jsonl`): what the CLI processes send, before any collector: one OTLP/HTTP JSON
+  `ExportMetricsServiceRequest` per line (see `otlp`); `ccstream replay` does not take it (a collector does).
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from typing import BinaryIO
 
 from consumers.generate.capture import capture, encode_captured
 from consumers.generate.lines import EmfLine
+from consumers.generate.otlp import requests_of
+from consumers.generate.simulator import Export
 from consumers.generate.subscription import SubscriptionOptions, pack
 
 
 class OutputFormat(StrEnum):
     EMF = "emf"
     KINESIS = "kinesis"
+    OTLP = "otlp"
 
 
 #: File name endings of each format.
-SUFFIXES = {OutputFormat.EMF: ".emf.ndjson", OutputFormat.KINESIS: ".kinesis.jsonl"}
+SUFFIXES = {OutputFormat.EMF: ".emf.ndjson", OutputFormat.KINESIS: ".kinesis.jsonl", OutputFormat.OTLP: ".otlp.jsonl"}
 
 
 def format_for_path(path: str) -> OutputFormat | None:
@@ -38,6 +43,16 @@ def write_emf(lines: Iterable[EmfLine], out: BinaryIO) -> int:
     count = 0
     for line in lines:
         out.write(line.line.encode())
+        out.write(b"\n")
+        count += 1
+    return count
+
+
+def write_otlp(exports: Iterable[Export], out: BinaryIO) -> int:
+    """Write one OTLP/HTTP JSON request per line (exports without series send nothing); returns requests written."""
+    count = 0
+    for body in requests_of(exports):
+        out.write(body)
         out.write(b"\n")
         count += 1
     return count

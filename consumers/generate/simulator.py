@@ -44,6 +44,21 @@ class SimulationOptions:
     warm_start: bool = True  # begin with the steady-state share of users already in a session
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """One periodic export of one CLI process (a session): the series that changed since its previous export.
+
+    `series` maps the series' own labels (beyond the session's `labels`) to metric name → delta value. The EMF
+    writer turns it into lines; `consumers.generate.otlp` into the OTLP request the CLI sends.
+    """
+
+    timestamp_ms: int
+    user: UserProfile
+    labels: LabelSet
+    log_stream: str
+    series: dict[SeriesKey, dict[str, float | int]]
+
+
 @dataclass(slots=True)
 class _Session:
     labels: LabelSet
@@ -83,12 +98,23 @@ class Simulator:
 
     def step(self, minute_start_ms: int) -> list[EmfLine]:
         """All lines exported in [minute_start_ms, minute_start_ms + 60 s), in timestamp order."""
+        line = self._writer.line
+        out = [
+            EmfLine(e.timestamp_ms, e.log_stream, line(e.timestamp_ms, e.labels, values, key))
+            for e in self.step_exports(minute_start_ms)
+            for key, values in e.series.items()
+        ]
+        out.sort(key=lambda emf: emf.timestamp_ms)
+        return out
+
+    def step_exports(self, minute_start_ms: int) -> list[Export]:
+        """The exports of every CLI process in [minute_start_ms, minute_start_ms + 60 s), in timestamp order."""
         rng, opts = self._rng, self.options
         if self._warm:
             self._warm = False
             self._warm_up(minute_start_ms)
         start_chance: dict[int, float] = {}
-        out: list[EmfLine] = []
+        out: list[Export] = []
         for i, user in enumerate(self.users):
             session = self._sessions[i]
             if session is None:
@@ -100,11 +126,11 @@ class Simulator:
                     continue
                 session = self._sessions[i] = self._new_session(user)
             if session.is_new or rng.random() < opts.active_minute_share:
-                out.extend(self._export(user, session, minute_start_ms + session.phase_ms))
+                out.append(self._export(user, session, minute_start_ms + session.phase_ms))
             session.remaining_minutes -= 1
             if session.remaining_minutes <= 0:
                 self._sessions[i] = None
-        out.sort(key=lambda line: line.timestamp_ms)
+        out.sort(key=lambda export: export.timestamp_ms)
         return out
 
     def _warm_up(self, minute_start_ms: int) -> None:
@@ -129,7 +155,7 @@ class Simulator:
             start_type=rng.choices(("fresh", "resume", "continue"), (80, 12, 8))[0],
         )
 
-    def _export(self, user: UserProfile, session: _Session, timestamp_ms: int) -> list[EmfLine]:
+    def _export(self, user: UserProfile, session: _Session, timestamp_ms: int) -> Export:
         series: dict[SeriesKey, dict[str, float | int]] = {}
 
         def add(key: SeriesKey, metric: str, value: float | int) -> None:
@@ -142,11 +168,7 @@ class Simulator:
         self._requests(user, add)
         self._edits(user, session, add)
         self._git(session, add)
-        line = self._writer.line
-        return [
-            EmfLine(timestamp_ms, session.log_stream, line(timestamp_ms, session.labels, values, key))
-            for key, values in series.items()
-        ]
+        return Export(timestamp_ms, user, session.labels, session.log_stream, series)
 
     def _requests(self, user: UserProfile, add: _Add) -> None:
         rng, opts = self._rng, self.options
@@ -219,6 +241,15 @@ def simulate_minutes(
     sim = Simulator(build_population(users, seed), seed, options)
     for minute in range(minutes):
         yield sim.step(start_ms + minute * MINUTE_MS)
+
+
+def simulate_exports(
+    users: int, minutes: int, start_ms: int, seed: int, options: SimulationOptions | None = None
+) -> Iterator[list[Export]]:
+    """One list of CLI exports per simulated minute (the same activity `simulate_minutes` writes as lines)."""
+    sim = Simulator(build_population(users, seed), seed, options)
+    for minute in range(minutes):
+        yield sim.step_exports(start_ms + minute * MINUTE_MS)
 
 
 def simulate(

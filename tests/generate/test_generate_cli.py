@@ -64,3 +64,25 @@ def test_default_start_ends_at_the_current_minute() -> None:
     # No wall-clock assertion: only that three consecutive minutes were simulated, aligned to a minute.
     first_minute = min(stamps) - min(stamps) % 60_000
     assert max(stamps) < first_minute + 3 * 60_000
+
+
+def test_otlp_format_writes_one_request_per_line_with_the_same_totals(tmp_path: Path) -> None:
+    out = tmp_path / "sample.otlp.jsonl"
+    result = runner.invoke(app, [*ARGS, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    requests = [json.loads(r) for r in out.read_bytes().splitlines()]
+    assert f"{len(requests):,} OTLP requests" in result.stderr
+    totals: dict[str, float] = {}
+    for req in requests:
+        for metric in req["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]:
+            for dp in metric["sum"]["dataPoints"]:
+                assert START_MS * 10**6 <= int(dp["timeUnixNano"]) < (START_MS + 20 * 60_000) * 10**6
+                totals[metric["name"]] = totals.get(metric["name"], 0.0) + dp["asDouble"]
+    emf_totals: dict[str, float] = {}
+    for line in runner.invoke(app, [*ARGS, "--format", "emf", "--quiet"]).stdout.splitlines():
+        for key, value in json.loads(line).items():
+            if key.startswith("claude_code."):
+                emf_totals[key] = emf_totals.get(key, 0.0) + value
+    assert totals.keys() == emf_totals.keys()
+    for name, value in emf_totals.items():
+        assert abs(totals[name] - value) <= 1e-9 * max(1.0, value), name
