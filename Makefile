@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 KCL_STAMP := $(VENV)/.kclpy-installed
 CACHE := .cache
 
-.PHONY: run test setup lint unit clean help soak
+.PHONY: run test setup lint unit clean help soak claude-code
 
 help:
 	@echo "make run   - start the embedded emulator, deploy, stream telemetry, consume with the real KCL (Ctrl-C to stop)"
@@ -31,7 +31,15 @@ $(TOOLS_STAMP): $(STAMP)
 	$(TOOLS)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
 	touch $(TOOLS_STAMP)
 
-setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP)
+# The real Claude Code CLI for tests/realcli (npm, pinned with integrity hashes in scripts/claude-code/package-lock.json).
+CLAUDE_CODE_STAMP := $(CACHE)/claude-code/.installed
+$(CLAUDE_CODE_STAMP): scripts/claude-code/package-lock.json scripts/install_claude_code.py
+	$(PYTHON) scripts/install_claude_code.py --cache $(CACHE)/claude-code
+	touch $(CLAUDE_CODE_STAMP)
+
+claude-code: $(CLAUDE_CODE_STAMP)
+
+setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP) $(CLAUDE_CODE_STAMP)
 
 lint: setup
 	$(VENV)/bin/ruff check .
