@@ -16,10 +16,9 @@ from pathlib import Path
 import typer
 
 from consumers.cli.common import EndpointOption, RegionOption, names, target
+from consumers.kcl.daemon import OUTPUTS, default_log_dir, default_output
 from consumers.kcl.drain import AppDrain
 from consumers.kcl.runner import default_worker_id, run_consumers, standard_apps
-
-DEFAULT_LOG_DIR = Path(".ccstream/logs")
 
 
 def register(app: typer.Typer) -> None:
@@ -79,8 +78,20 @@ def consume(
         help="KCL worker id (default: 'ccstream-local' on an emulator, '<hostname>-<random>' on AWS).",
         show_default=False,
     ),
-    log_dir: Path = typer.Option(
-        DEFAULT_LOG_DIR, "--log-dir", help="Where each daemon's rendered properties and log are written."
+    log_dir: Path | None = typer.Option(
+        None,
+        "--log-dir",
+        help="Where each daemon's rendered properties and log are written "
+        "(default: $CCSTREAM_LOG_DIR, else <temp dir>/ccstream/logs, writable on a read-only root).",
+        show_default=False,
+    ),
+    daemon_output: str | None = typer.Option(
+        None,
+        "--daemon-output",
+        metavar="file|stderr",
+        help="Daemon and processor output: a file in LOG_DIR, or this process's stderr (containers: awslogs "
+        "reads it). Default: $CCSTREAM_DAEMON_OUTPUT, else file.",
+        show_default=False,
     ),
     max_restarts: int = typer.Option(
         3,
@@ -99,16 +110,21 @@ def consume(
     Each application has its own lease table (named after it) and reads every record of the stream.
     On an emulator, leases are pre-seeded for a fast start.
     Ctrl-C stops gracefully: processors get shutdown_requested and checkpoint.
-    Daemon logs: LOG_DIR/<application>.log.
+    Daemon logs: LOG_DIR/<application>.log, or stderr with --daemon-output stderr.
     """
     aws = target(endpoint_url, region)
     if until_idle is not None and until_idle < 0:
         raise typer.BadParameter("--until-idle must be >= 0 seconds")
+    output = daemon_output or default_output()
+    if output not in OUTPUTS:
+        raise typer.BadParameter(f"--daemon-output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+    logs = log_dir or default_log_dir()
     apps = standard_apps(names(), app_choice, worker_id or default_worker_id(aws), aws)
     where = aws.endpoint_url or f"AWS {aws.region}"
     for app in apps:
         typer.echo(f"starting {app.label} ({app.name}) on stream {app.stream} at {where}, worker {app.worker_id}")
-    typer.echo(f"daemon logs in {log_dir}/ ; first records usually arrive within 10-20 s locally. Ctrl-C to stop.")
+    where_logs = "on stderr" if output == "stderr" else f"in {logs}/"
+    typer.echo(f"daemon logs {where_logs} ; first records usually arrive within 10-20 s locally. Ctrl-C to stop.")
     printer = ProgressPrinter(tty=sys.stdout.isatty())
     stop = threading.Event()
     try:
@@ -116,11 +132,12 @@ def consume(
             code = run_consumers(
                 aws,
                 apps,
-                log_dir=log_dir,
+                log_dir=logs,
                 until_idle_s=until_idle,
                 on_progress=printer,
                 stop_event=stop,
                 max_restarts=max_restarts,
+                output=output,
             )
     finally:
         printer.finish()

@@ -10,7 +10,11 @@ How it works:
   credentials, and the project root on PYTHONPATH; the record processors the daemon spawns inherit it, so
   `AWS_*` and `CCSTREAM_*` settings reach them.
 * `KclDaemon.start` renders the properties file (see `properties.py`) and starts the JVM in its own process
-  group, stdout+stderr (logback output and the processors' re-logged stderr) appended to `<log_dir>/<app>.log`.
+  group, stdout+stderr (logback output and the processors' re-logged stderr) appended to `<log_dir>/<app>.log`,
+  or, with `output="stderr"` (a container: ECS's awslogs driver reads the container's stdout/stderr), passed
+  straight to this process's stderr.
+* `default_log_dir` is writable by design: `$CCSTREAM_LOG_DIR`, else `<temp dir>/ccstream/logs` (`$TMPDIR`, then
+  /tmp), never a path relative to the working directory, which is read-only in the consumer's ECS task.
   Lease pre-seeding for fast local starts is done by the caller before `start` (see `leases.py`, `runner.py`).
 * `KclDaemon.stop` sends SIGTERM: the daemon's shutdown hook asks every processor to finish (`shutdown_requested`,
   final checkpoint) within `shutdownGraceMillis`; after that the whole process group is killed.
@@ -23,6 +27,8 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import util
@@ -37,11 +43,30 @@ from consumers.kcl.properties import KclApp, render_properties
 MAIN_CLASS = "software.amazon.kinesis.multilang.MultiLangDaemon"
 MULTILANG_JAR = "amazon-kinesis-client-multilang-2.5.8.jar"
 JARS_ENV = "CCSTREAM_KCL_JARS"
+LOG_DIR_ENV = "CCSTREAM_LOG_DIR"
+OUTPUT_ENV = "CCSTREAM_DAEMON_OUTPUT"
+OUTPUTS = ("file", "stderr")
 INSTALL_HINT = "run `make setup` (or `python scripts/install_kclpy.py --cache .cache/kcl`) to install the KCL jars"
 
 
 class DaemonExited(CcstreamError):
     """The MultiLangDaemon stopped on its own; the message carries the tail of its log."""
+
+
+def default_log_dir(env: dict[str, str] | None = None) -> Path:
+    """`$CCSTREAM_LOG_DIR`, else `<temp dir>/ccstream/logs`: somewhere writable even on a read-only root."""
+    override = (env if env is not None else os.environ).get(LOG_DIR_ENV)
+    if override:
+        return Path(override)
+    return Path(tempfile.gettempdir()) / "ccstream" / "logs"
+
+
+def default_output(env: dict[str, str] | None = None) -> str:
+    """Where daemon output goes: `$CCSTREAM_DAEMON_OUTPUT` (file or stderr), default file."""
+    value = (env if env is not None else os.environ).get(OUTPUT_ENV) or "file"
+    if value not in OUTPUTS:
+        raise ConfigError(f"{OUTPUT_ENV} must be one of {', '.join(OUTPUTS)}, got {value!r}")
+    return value
 
 
 def find_jars_dir(env: dict[str, str] | None = None) -> Path:
@@ -118,6 +143,14 @@ def _die_with_parent() -> None:
         pass
 
 
+def _stderr_fd() -> int:
+    """This process's real stderr descriptor (2 when sys.stderr is replaced by something without one)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return 2
+
+
 @dataclass(frozen=True)
 class DaemonFiles:
     """Where one daemon's rendered properties and log live."""
@@ -142,9 +175,12 @@ def log_tail(path: Path, lines: int = 40) -> str:
 class KclDaemon:
     """One MultiLangDaemon process for one `KclApp`. Create, `start()`, poll `exit_code()`, then `stop()`."""
 
-    def __init__(self, app: KclApp, target: AwsTarget, log_dir: Path) -> None:
+    def __init__(self, app: KclApp, target: AwsTarget, log_dir: Path, output: str = "file") -> None:
+        if output not in OUTPUTS:
+            raise ConfigError(f"daemon output must be one of {', '.join(OUTPUTS)}, got {output!r}")
         self.app = app
         self.target = target
+        self.output = output
         self.files = DaemonFiles.for_app(log_dir, app)
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -163,13 +199,21 @@ class KclDaemon:
         if self._process is not None:
             raise RuntimeError("daemon already started")
         cmd = self.prepare()
-        self._log = self.files.log.open("ab")
-        self._log.write(f"\n=== ccstream: starting {' '.join(cmd)}\n".encode())
-        self._log.flush()
+        banner = f"\n=== ccstream: starting {' '.join(cmd)}\n"
+        sink: IO[bytes] | int
+        if self.output == "stderr":
+            sys.stderr.write(banner)
+            sys.stderr.flush()
+            sink = _stderr_fd()
+        else:
+            self._log = self.files.log.open("ab")
+            self._log.write(banner.encode())
+            self._log.flush()
+            sink = self._log
         self._process = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
-            stdout=self._log,
+            stdout=sink,
             stderr=subprocess.STDOUT,
             env=daemon_env(self.target),
             start_new_session=True,
@@ -233,6 +277,10 @@ class KclDaemon:
 
     def died_error(self) -> DaemonExited:
         code = self.exit_code()
+        if self.output == "stderr":
+            return DaemonExited(
+                f"the KCL daemon for {self.app.display_name} exited with status {code}; its output is on stderr above"
+            )
         return DaemonExited(
             f"the KCL daemon for {self.app.display_name} exited with status {code}; "
             f"last lines of {self.files.log}:\n{log_tail(self.files.log)}"

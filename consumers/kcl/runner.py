@@ -168,12 +168,14 @@ def run_consumers(
     ddb: Any | None = None,
     clock_ms: Callable[[], int] = lambda: int(time.monotonic() * 1000),
     max_restarts: int = 0,
+    output: str = "file",
 ) -> int:
     """Run a MultiLangDaemon per app until idle (`until_idle_s`), Ctrl-C or `stop_event`; see the module doc.
 
     A record processor that exits (on purpose, so its shard is replayed from the last checkpoint) makes KCL 2.5
     stop its whole daemon; up to `max_restarts` such exits restart that daemon, which resumes every shard from
-    its checkpoint. Beyond that, `DaemonExited` is raised."""
+    its checkpoint. Beyond that, `DaemonExited` is raised. `output` is where the daemons' output goes ("file":
+    `<log_dir>/<app>.log`; "stderr": this process's stderr, for containers)."""
     if not apps:
         raise ConfigError("no KCL application to run")
     kinesis = kinesis or target.client("kinesis")
@@ -181,7 +183,7 @@ def run_consumers(
     _preflight(target, apps, kinesis, ddb, pre_seed)
     interval_s = poll_interval_s if poll_interval_s is not None else (2.0 if target.is_emulator else 10.0)
     trackers = {app.name: IdleTracker(int((until_idle_s or 0) * 1000)) for app in apps}
-    daemons = [KclDaemon(app, target, log_dir) for app in apps]
+    daemons = [KclDaemon(app, target, log_dir, output) for app in apps]
     started_ms = clock_ms()
     try:
         for daemon in daemons:
@@ -199,7 +201,7 @@ def run_consumers(
                     raise dead.died_error()
                 max_restarts -= 1
                 log.warning("%s: daemon exited (%s); restarting from the checkpoints", dead.app.name, dead.exit_code())
-                replacement = KclDaemon(dead.app, target, log_dir)
+                replacement = KclDaemon(dead.app, target, log_dir, output)
                 daemons[daemons.index(dead)] = replacement
                 replacement.start()
             now_ms = clock_ms()
