@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
 def replay(
     paths: list[Path] = typer.Argument(
         ...,
-        help="Files to send: *.emf.ndjson (via CloudWatch Logs) and/or *.kinesis.jsonl (into Kinesis).",
+        help="Files to send, recognised by content: raw EMF lines (via CloudWatch Logs) and/or captured Kinesis "
+        "records (into Kinesis): one record per line, `aws kinesis get-records` output, or a Lambda Kinesis event.",
         show_default=False,
     ),
     endpoint_url: str | None = EndpointOption,
@@ -46,9 +47,12 @@ def replay(
 ) -> None:
     """Replay captured telemetry the way production data arrives.
 
+    Each file's kind comes from its content (the name only breaks a tie, e.g. *.emf.ndjson for broken lines).
     EMF lines go through PutLogEvents into the log group, so the subscription filter delivers them to Kinesis;
-    log event time = the line's _aws.Timestamp. Captured Kinesis records are sent with PutRecords, Data bytes
-    and PartitionKey unchanged. EMF files are sent before Kinesis files. Progress goes to stderr.
+    log event time = the line's _aws.Timestamp. Captured Kinesis records ({"Data", "PartitionKey"} per line,
+    `aws kinesis get-records` output, or a Lambda event's Records[].kinesis) are sent with PutRecords, data bytes
+    and partition key unchanged; sequence numbers and arrival times are not needed. EMF files are sent before
+    Kinesis files. Progress goes to stderr.
     """
     summary = replay_paths(
         target(endpoint_url, region),

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from consumers.aws import AwsTarget
 from consumers.config import Names
-from consumers.replay.errors import ReplayError, ReplayInputError, TimestampsOutOfRange
+from consumers.replay.errors import ReplayError, TimestampsOutOfRange
 from consumers.replay.kinesis import KinesisStats, KinesisWriter, RetryPolicy
 from consumers.replay.logs import LogEventWriter, LogsStats
 from consumers.replay.sources import InputFormat, detect_format, read_captured, read_emf, read_emf_raw
@@ -80,14 +80,14 @@ def replay_paths(
     retry: RetryPolicy | None = None,
     sleep_s: Callable[[float], None] = time.sleep,
 ) -> ReplaySummary:
-    """Replay every file in `paths` (format from the name) into `target`; returns what was sent.
+    """Replay every file in `paths` (format from the content, see `captures.py`) into `target`; returns what was sent.
 
     Raises `TimestampsOutOfRange` when CloudWatch Logs would reject EMF events and `shift_to_now` is off,
     `ReplayInputError` for unreadable inputs and `ReplayError` for missing resources or lasting failures.
     """
     say = progress or (lambda _text: None)
     files = [Path(p) for p in paths]
-    kinds = {path: _checked_format(path) for path in files}
+    kinds = {path: detect_format(path) for path in files}
     summary = ReplaySummary(log_group=log_group or names.log_group, kinesis_stream=stream or names.stream)
     now = int(time.time() * 1000) if now_ms is None else now_ms
 
@@ -127,13 +127,6 @@ def replay_paths(
         kwriter.flush()
         _fill_kinesis(summary, kwriter.stats)
     return summary
-
-
-def _checked_format(path: Path) -> InputFormat:
-    fmt = detect_format(path)
-    if not path.is_file():
-        raise ReplayInputError(f"{path}: no such file")
-    return fmt
 
 
 def _plan_shift(paths: list[Path], now_ms: int, shift_to_now: bool, summary: ReplaySummary) -> int:

@@ -1,4 +1,4 @@
-"""Reading replay inputs: `*.emf.ndjson` (raw EMF lines) and `*.kinesis.jsonl` (captured Kinesis records).
+"""Reading replay inputs: raw EMF lines here; captured Kinesis records and format detection in `captures.py`.
 
 For an EMF line the log event timestamp is its `_aws.Timestamp`, and its log stream is the one the collector
 task serving its `session.id` writes to (`collector_log_stream`), unless a fixed stream is asked for. Lines
@@ -9,33 +9,16 @@ previous good line of the file, or the file's first good one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from consumers.generate.capture import CapturedRecord, decode_captured
 from consumers.generate.streams import collector_log_stream
+from consumers.replay.captures import InputFormat, detect_format, read_captured
 from consumers.replay.errors import ReplayInputError
 
-
-class InputFormat(StrEnum):
-    EMF = "emf"
-    KINESIS = "kinesis"
-
-
-_SUFFIXES = {".emf.ndjson": InputFormat.EMF, ".kinesis.jsonl": InputFormat.KINESIS}
-
-
-def detect_format(path: Path) -> InputFormat:
-    for suffix, fmt in _SUFFIXES.items():
-        if path.name.endswith(suffix):
-            return fmt
-    raise ReplayInputError(
-        f"{path}: unknown input format; name raw EMF lines *.emf.ndjson and captured Kinesis records "
-        "*.kinesis.jsonl (see tests/fixtures/README.md)"
-    )
+__all__ = ["EmfEvent", "InputFormat", "detect_format", "inspect_line", "read_captured", "read_emf", "read_emf_raw"]
 
 
 class _LineHead(msgspec.Struct):
@@ -96,20 +79,3 @@ def read_emf_raw(path: Path) -> Iterator[EmfEvent]:
             line = raw.rstrip("\n").rstrip("\r")
             if line.strip():
                 yield inspect_line(line)
-
-
-def read_captured(path: Path) -> Iterator[tuple[bytes, str]]:
-    """`(Data bytes, PartitionKey)` of each captured record, in file order."""
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                record: CapturedRecord = decode_captured(raw)
-                data = record.data_bytes()
-            except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
-                raise ReplayInputError(
-                    f"{path}:{number}: not a captured Kinesis record ({exc}); each line must be a JSON object "
-                    'with "Data" (base64) and "PartitionKey", as `aws kinesis get-records` prints records'
-                ) from exc
-            yield data, record.partition_key

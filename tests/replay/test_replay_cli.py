@@ -47,4 +47,4 @@ def test_unknown_file_type_is_a_clear_error(aws: AwsTarget, tmp_path: Path) -> N
     odd.write_text("{}\n")
     result = runner.invoke(app, ["replay", str(odd), "--endpoint-url", str(aws.endpoint_url)])
     assert result.exit_code != 0
-    assert "*.emf.ndjson" in str(result.exception)
+    assert "_aws" in str(result.exception) and "get-records" in str(result.exception)
