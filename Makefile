@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 KCL_STAMP := $(VENV)/.kclpy-installed
 CACHE := .cache
 
-.PHONY: run test setup lint unit clean help soak lock claude-code localstack
+.PHONY: run test setup lint unit clean help soak lock claude-code localstack collector
 
 help:
 	@echo "make run   - start the embedded emulator, deploy, stream telemetry, consume with the real KCL (Ctrl-C to stop)"
@@ -69,7 +69,16 @@ $(LOCALSTACK_STAMP): scripts/install_localstack.py scripts/localstack/requiremen
 
 localstack: $(LOCALSTACK_STAMP)
 
-setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP) $(CLAUDE_CODE_STAMP)
+# The project's OTel Collector distribution (collector/: go.mod/go.sum pin contrib v0.131.0) built from the Go
+# module proxy into .cache/collector (modules and build cache included); rebuilt only when the pins or sources change.
+COLLECTOR_STAMP := $(CACHE)/collector/.built
+$(COLLECTOR_STAMP): collector/go.mod collector/go.sum collector/main.go collector/taskid.go scripts/build_collector.sh
+	scripts/build_collector.sh $(CACHE)/collector
+	touch $(COLLECTOR_STAMP)
+
+collector: $(COLLECTOR_STAMP)
+
+setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP) $(CLAUDE_CODE_STAMP) $(COLLECTOR_STAMP)
 
 lint: setup
 	$(VENV)/bin/ruff check .
