@@ -13,6 +13,7 @@ from consumers.errors import CcstreamError
 COMMAND_MODULES = (
     "up_cmd",
     "emulator_cmd",
+    "collector_cmd",
     "deploy_cmd",
     "package_cmd",
     "generate_cmd",
