@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, NamedTuple
+
 import msgspec
 
 #: (sequence number, sub-sequence number) — the order of records within one shard.
@@ -21,6 +23,23 @@ def position_str(pos: Position) -> str:
 def parse_position(text: str) -> Position:
     seq, _, sub = text.partition(".")
     return int(seq), int(sub or 0)
+
+
+RowKind = Literal["W", "U"]
+
+
+class RowKey(NamedTuple):
+    """One partial row of one shard: kind W (window dims) or U (users, bucketed), window size and start."""
+
+    kind: RowKind
+    size: str
+    start_ms: int
+    bucket: int = 0
+
+
+def window_of(key: RowKey) -> RowKey:
+    """The window a row belongs to (its key with bucket 0): what a bucket count is stored for."""
+    return key._replace(bucket=0)
 
 
 class SourceRecord(msgspec.Struct, frozen=True):
@@ -51,3 +70,9 @@ class DeadLetter(msgspec.Struct, frozen=True):
     log_event_id: str | None = None
     metric: str | None = None
     event_timestamp_ms: int | None = None
+    #: True when the rest of the line still counted (a bad value, a cut attribute): never redriven.
+    line_counted: bool = False
+    #: Set when `payload` is only the start of it: the whole payload's length and SHA-256.
+    payload_truncated: bool = False
+    payload_chars: int | None = None
+    payload_sha256: str | None = None

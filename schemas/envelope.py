@@ -41,7 +41,11 @@ class Envelope(msgspec.Struct, frozen=True, rename="camel"):
 _decoder = msgspec.json.Decoder(Envelope)
 _encoder = msgspec.json.Encoder()
 
-EnvelopeError = Literal["bad_gzip", "bad_json", "bad_envelope"]
+EnvelopeError = Literal["bad_gzip", "bad_json", "bad_envelope", "oversized_record"]
+
+#: Largest decompressed record accepted. A subscription record carries at most ~1 MiB of log events, which their
+#: JSON escaping can roughly double; 8 MiB leaves room and caps what a gzip bomb can make us allocate.
+MAX_RECORD_BYTES = 8 << 20
 
 
 class EnvelopeDecodeError(ValueError):
@@ -51,17 +55,34 @@ class EnvelopeDecodeError(ValueError):
         self.detail = detail
 
 
-def gunzip(data: bytes) -> bytes:
-    """Decompress a subscription record. Raises EnvelopeDecodeError('bad_gzip')."""
+def gunzip(data: bytes, max_bytes: int = MAX_RECORD_BYTES) -> bytes:
+    """Decompress a subscription record (one or more gzip members), never producing more than `max_bytes`.
+
+    Raises EnvelopeDecodeError('bad_gzip') for anything that is not complete gzip, ('oversized_record') when the
+    output would pass the cap: at most `max_bytes + 1` bytes are ever allocated, whatever the input."""
+    out: list[bytes] = []
+    size = 0
+    rest = data
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
+        while True:
+            d = zlib.decompressobj(wbits=31)
+            chunk = d.decompress(rest, max_bytes - size + 1)
+            size += len(chunk)
+            out.append(chunk)
+            if size > max_bytes or d.unconsumed_tail:
+                raise EnvelopeDecodeError("oversized_record", f"decompresses to more than {max_bytes} bytes")
+            if not d.eof:
+                raise EnvelopeDecodeError("bad_gzip", "compressed data ends early")
+            rest = d.unused_data
+            if not rest.strip(b"\x00"):
+                return b"".join(out)
+    except zlib.error as exc:
         raise EnvelopeDecodeError("bad_gzip", str(exc)) from exc
 
 
-def decode_envelope(data: bytes) -> Envelope:
+def decode_envelope(data: bytes, max_bytes: int = MAX_RECORD_BYTES) -> Envelope:
     """gzip'd bytes of one Kinesis record → Envelope. Raises EnvelopeDecodeError with a stable reason."""
-    raw = gunzip(data)
+    raw = gunzip(data, max_bytes)
     try:
         env = _decoder.decode(raw)
     except msgspec.ValidationError as exc:

@@ -139,6 +139,16 @@ DATA_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in DATA_COLUMNS)
 ATTRIBUTE_COLUMNS: dict[str, str] = {c.source: c.name for c in DATA_COLUMNS if c.source}
 
 
+#: Event times the partition projection covers: [FIRST_YEAR-01-01, LAST_YEAR+1-01-01) UTC, in ms.
+LAKE_MIN_MS = int(datetime(FIRST_YEAR, 1, 1, tzinfo=UTC).timestamp() * 1000)
+LAKE_END_MS = int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp() * 1000)
+
+
+def in_lake_range(timestamp_ms: int) -> bool:
+    """True when a row at this event time lands in a projected partition (else it would be invisible)."""
+    return LAKE_MIN_MS <= timestamp_ms < LAKE_END_MS
+
+
 class Partition(NamedTuple):
     """The event-time hour a row belongs to (UTC)."""
 
@@ -149,6 +159,9 @@ class Partition(NamedTuple):
 
     @classmethod
     def of(cls, timestamp_ms: int) -> Partition:
+        """The hour of `timestamp_ms`; ValueError (never OverflowError) outside the projection range."""
+        if not in_lake_range(timestamp_ms):
+            raise ValueError(f"event time {timestamp_ms} is outside the lake's partitions {FIRST_YEAR}-{LAST_YEAR}")
         t = datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC)
         return cls(t.year, t.month, t.day, t.hour)
 

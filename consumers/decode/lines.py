@@ -6,9 +6,12 @@ generic parser):
 - **fast**: msgspec decodes the line straight into a Struct holding `_aws.Timestamp`, the groupable attributes,
   user and session and the catalogue's metric values; every other key (≈ 15 resource attributes, the
   `CloudWatchMetrics` directive) is skipped without building a Python object. It takes only ordinary lines: no
-  escapes, string attributes, an integer timestamp, only catalogue metrics declared, each with a finite value in
-  range, and one `str.count` guard proving there is no other `claude_code.*` key (each name exactly twice in the
-  line: declared in the directive and as a key).
+  escapes, string attributes, an integer timestamp in range, only catalogue metrics declared, each with a finite
+  value in range, and `str.count` guards proving there is no other `claude_code.*` key (each name exactly twice in
+  the line: declared in the directive and as a key) and no more keys than `max_labels` (without a backslash every
+  `":` in a line ends a key). An over-long value among the fields it keeps sends the line to the generic path;
+  over-long attributes it skips change nothing the aggregates store, so only the lake (generic path) counts
+  their cut.
 - **generic**: anything else goes through `schemas.emf.parse_line`, which keeps unknown metrics generically and
   turns bad values into `Rejected` (→ dead letters with their reason) while the rest of the line still counts.
 """
@@ -23,7 +26,7 @@ import msgspec
 
 from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES, Signature, signature_of
 from schemas.catalogue import METRICS, user_key
-from schemas.emf import MAX_LINE_BYTES, MAX_VALUE, DataPoint, Rejected, parse_line
+from schemas.emf import DEFAULT_LIMITS, MAX_VALUE, DataPoint, LineLimits, Rejected, parse_line
 
 #: Metrics the fast path knows, in a fixed order (their Struct fields follow the attributes).
 FAST_METRICS: tuple[str, ...] = tuple(sorted(METRICS))
@@ -74,17 +77,21 @@ _astuple = msgspec.structs.astuple
 _VALUE_AT = {name: _METRICS_START + i for i, name in enumerate(FAST_METRICS)}
 
 
-def read_fast(index: int, line: str) -> Line | None:
+def read_fast(index: int, line: str, limits: LineLimits = DEFAULT_LIMITS) -> Line | None:
     """The fast path; None means "not ordinary, use `read_generic`" (never a verdict on the line)."""
-    if len(line) > MAX_LINE_BYTES or "\\" in line:
+    if len(line) > limits.max_line_bytes or "\\" in line or line.count('":') > limits.max_labels:
         return None
     try:
         fields = _astuple(_decode_fast(line))
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     aws = fields[0]
-    if aws is None or aws.Timestamp <= 0:
+    if aws is None or not limits.min_timestamp_ms <= aws.Timestamp < limits.max_timestamp_ms:
         return None
+    if len(line) > limits.max_value_chars:
+        cap = limits.max_value_chars
+        if any(v is not None and len(v) > cap for v in fields[1:_METRICS_START]):
+            return None  # a value the aggregates keep needs cutting: the generic path cuts and counts it
     directives = aws.CloudWatchMetrics
     if len(directives) == 1:  # what awsemf writes: one directive per line
         declared = [m.Name for m in directives[0].Metrics]
@@ -92,7 +99,12 @@ def read_fast(index: int, line: str) -> Line | None:
         declared = [m.Name for d in directives for m in d.Metrics]
     # Distinct catalogue names, each with a value, are in the line at least twice each (in the directive and as a
     # key); exactly twice each and nowhere else means there is no other metric key (undeclared or unknown).
-    if not declared or line.count('"claude_code.') != 2 * len(declared) or len(set(declared)) != len(declared):
+    if (
+        not declared
+        or len(declared) > limits.max_points
+        or line.count('"claude_code.') != 2 * len(declared)
+        or len(set(declared)) != len(declared)
+    ):
         return None
     values: list[tuple[str, float]] = []
     for name in declared:
@@ -113,9 +125,13 @@ def read_fast(index: int, line: str) -> Line | None:
     )
 
 
-def read_generic(index: int, line: str) -> tuple[Line | None, list[Rejected]]:
-    """Any line through `parse_line`; raises `EmfError` when the line as a whole is unusable."""
-    points, rejected = parse_line(line)
+def read_generic(
+    index: int, line: str, event_timestamp_ms: int | None = None, limits: LineLimits = DEFAULT_LIMITS
+) -> tuple[Line | None, list[Rejected]]:
+    """Any line through `parse_line`; raises `EmfError` when the line as a whole is unusable.
+
+    `event_timestamp_ms` (the log event's time) times lines that carry no EMF metadata."""
+    points, rejected = parse_line(line, event_timestamp_ms, limits)
     return line_of(index, points), rejected
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from schemas.lake import ERROR_PREFIX, Partition
+from schemas.lake import ERROR_PREFIX, LAKE_END_MS, LAKE_MIN_MS, Partition
 
 
 class LakeDeadLetter(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -33,5 +33,7 @@ def encode_jsonl(letters: list[LakeDeadLetter]) -> bytes:
 
 
 def deadletter_key(kind: str, arrival_ms: int, name: str) -> str:
-    """`errors/<kind>/year=…/month=…/day=…/hour=…/<name>.jsonl`, partitioned by arrival time."""
-    return f"{ERROR_PREFIX}{kind}/{Partition.of(arrival_ms).path}/{name}.jsonl"
+    """`errors/<kind>/year=…/month=…/day=…/hour=…/<name>.jsonl`, partitioned by arrival time (clamped into the
+    lake's range: an unset or absurd arrival time still gives a valid key)."""
+    clamped = min(max(arrival_ms, LAKE_MIN_MS), LAKE_END_MS - 1)
+    return f"{ERROR_PREFIX}{kind}/{Partition.of(clamped).path}/{name}.jsonl"

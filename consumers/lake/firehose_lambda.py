@@ -6,9 +6,15 @@ table `metrics_raw` (OpenX JSON SerDe; several JSON documents in one record are 
 `metrics/year=!{partitionKeyFromLambda:year}/month=…/day=…/hour=…/` (dynamic partitioning).
 
 Per record the answer is:
-- `Ok`: every data point as one JSON row; `metadata.partitionKeys` = the event-time hour of the record's earliest
-  data point. Firehose cannot split one input record, so a subscription batch that straddles an hour boundary
-  lands whole in its first hour (rows keep their exact `timestamp`; see README "lake partitions").
+- `Ok`: every data point as one JSON row; `metadata.partitionKeys` = the event-time hour holding most of the
+  record's rows (ties: the earliest). Firehose cannot split one input record, so a subscription batch that
+  straddles an hour boundary lands whole in one of its hours (rows keep their exact `timestamp`; see README "lake
+  partitions"). Points outside the projection range never become rows (dead letter `outside_lake_range`), so no
+  record can be hidden in a partition Athena does not project (the local KCL lake writer partitions every row).
+- `ProcessingFailed` also for a record whose rows would take the response past `RESPONSE_BUDGET_BYTES` (Lambda's
+  6 MB response limit, less room for the rest): it goes to the error prefix whole and a `response_budget` dead
+  letter says so. With the processor's `BufferSizeInMBs` at 0.2 (`infra/analytics.yaml`) real records never hit
+  it (`tests/lake/test_firehose_budget.py` measures the ratio).
 - `Dropped`: a CloudWatch Logs control message, or a data message without log events.
 - `ProcessingFailed`: nothing usable (bad gzip/JSON/envelope, or every event bad): Firehose writes the raw record
   under its error prefix (`errors/processing-failed/…`).
@@ -35,6 +41,10 @@ log = logging.getLogger("ccstream.firehose")
 
 _encoder = msgspec.json.Encoder()
 
+#: Lambda's synchronous response limit is 6 MB (6,291,456 bytes); keep 256 KiB for the JSON around the data.
+RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024
+RESPONSE_BUDGET_BYTES = RESPONSE_LIMIT_BYTES - 256 * 1024
+
 
 @dataclass(frozen=True)
 class FirehoseOutcome:
@@ -49,27 +59,52 @@ def encode_rows(rows: list[dict[str, Any]]) -> bytes:
     return b"".join(_encoder.encode({k: v for k, v in row.items() if v is not None}) + b"\n" for row in rows)
 
 
-def transform_firehose_event(event: dict[str, Any]) -> FirehoseOutcome:
-    """Pure transform of one Firehose invocation (no AWS calls)."""
+def _partition_of(rows: list[dict[str, Any]]) -> Partition:
+    """The hour holding most rows (ties: the earliest): the one partition a whole Firehose record can go to."""
+    counts: dict[Partition, int] = {}
+    for r in rows:
+        p = Partition.of(r["timestamp"])
+        counts[p] = counts.get(p, 0) + 1
+    return min(counts, key=lambda p: (-counts[p], p))
+
+
+def transform_firehose_event(event: dict[str, Any], budget_bytes: int = RESPONSE_BUDGET_BYTES) -> FirehoseOutcome:
+    """Pure transform of one Firehose invocation (no AWS calls). The response stays under `budget_bytes`."""
     results: list[dict[str, Any]] = []
     letters: list[LakeDeadLetter] = []
-    for rec in event.get("records", []):
+    records = event.get("records", [])
+    # What is still owed: every record not yet answered may have to be returned as it came (ProcessingFailed).
+    owed = sum(len(rec.get("data", "")) + 200 for rec in records)
+    used = 0
+    for rec in records:
         record_id = rec["recordId"]
-        out = transform_record(base64.b64decode(rec["data"]), source=record_id)
+        original = rec.get("data", "")
+        owed -= len(original) + 200
+        try:
+            raw = base64.b64decode(original, validate=True)
+        except ValueError:
+            raw = b""
+        out = transform_record(raw, source=record_id)
         letters.extend(out.dead_letters)
+        answer: dict[str, Any]
         if out.rows:
-            first = Partition.of(min(r["timestamp"] for r in out.rows))
-            results.append(
-                {
+            data = base64.b64encode(encode_rows(out.rows)).decode()
+            if used + len(data) + 200 + owed <= budget_bytes:
+                answer = {
                     "recordId": record_id,
                     "result": "Ok",
-                    "data": base64.b64encode(encode_rows(out.rows)).decode(),
-                    "metadata": {"partitionKeys": first.keys()},
+                    "data": data,
+                    "metadata": {"partitionKeys": _partition_of(out.rows).keys()},
                 }
-            )
+            else:
+                detail = f"{len(out.rows)} rows ({len(data)} bytes) would pass the {budget_bytes}-byte response budget"
+                letters.append(LakeDeadLetter("response_budget", detail, record_id, ""))
+                answer = {"recordId": record_id, "result": "ProcessingFailed", "data": original}
         else:
             result = "ProcessingFailed" if out.dead_letters else "Dropped"
-            results.append({"recordId": record_id, "result": result, "data": rec["data"]})
+            answer = {"recordId": record_id, "result": result, "data": original}
+        used += len(answer["data"]) + 200
+        results.append(answer)
     return FirehoseOutcome({"records": results}, letters)
 
 

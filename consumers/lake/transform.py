@@ -17,16 +17,23 @@ import msgspec
 
 from consumers.lake.deadletter import LakeDeadLetter
 from schemas.catalogue import TOKEN_USAGE, user_key
-from schemas.emf import DataPoint, EmfError, parse_line
+from schemas.emf import DEFAULT_LIMITS, DEGRADED_REASONS, DataPoint, EmfError, LineLimits, Rejected, parse_line
 from schemas.envelope import (
     CONTROL_MESSAGE,
     DATA_MESSAGE,
+    MAX_RECORD_BYTES,
     Envelope,
     EnvelopeDecodeError,
     LogEvent,
     decode_envelope,
 )
-from schemas.lake import ATTRIBUTE_COLUMNS, Partition
+from schemas.lake import ATTRIBUTE_COLUMNS, Partition, in_lake_range
+
+#: Rows one record may give (a real record: ~1,200). Beyond it the rest of the record's events are dead letters
+#: `record_points_limited`: what a small gzip'd record can make the writer or the Lambda hold stays bounded.
+MAX_RECORD_POINTS = 50_000
+#: Characters of a lake dead letter's payload that are kept (every event CloudWatch Logs accepts, whole).
+MAX_PAYLOAD_CHARS = 256 * 1024
 
 Row = dict[str, Any]
 
@@ -40,7 +47,7 @@ class RecordRows:
     dead_letters: list[LakeDeadLetter] = field(default_factory=list)
 
     def partitions(self) -> dict[Partition, list[Row]]:
-        """Rows grouped by their event-time hour."""
+        """Rows grouped by their own event-time hour (each point's, not the record's)."""
         out: dict[Partition, list[Row]] = {}
         for row in self.rows:
             out.setdefault(Partition.of(row["timestamp"]), []).append(row)
@@ -82,7 +89,8 @@ def point_row(point: DataPoint, log_event_id: str, key: str, index: int) -> Row:
             extra[name] = val
         else:
             row[col] = val
-    row["attributes"] = extra
+    if extra:
+        row["attributes"] = extra
     return row
 
 
@@ -94,7 +102,7 @@ def decode_any_envelope(data: bytes) -> Envelope:
     """A subscription envelope, gzip'd (as CloudWatch Logs sends it) or already decompressed (Firehose's
     Decompression processor). Raises EnvelopeDecodeError with the shared stable reasons."""
     if data[:2] == _GZIP_MAGIC:
-        return decode_envelope(data)
+        return decode_envelope(data, MAX_RECORD_BYTES)
     try:
         env = _plain_decoder.decode(data)
     except msgspec.ValidationError as exc:
@@ -106,30 +114,63 @@ def decode_any_envelope(data: bytes) -> Envelope:
     return env
 
 
-def transform_record(data: bytes, source: str) -> RecordRows:
-    """Decode one subscription record into rows and dead letters. Never raises for bad input."""
+def _payload(text: str) -> str:
+    if len(text) <= MAX_PAYLOAD_CHARS:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{text[:MAX_PAYLOAD_CHARS]}…[cut: {len(text)} chars, sha256 {digest}]"
+
+
+def _letter(reason: str, detail: str, source: str, event: LogEvent, metric: str | None = None) -> LakeDeadLetter:
+    return LakeDeadLetter(reason, detail[:500], source, _payload(event.message), str(event.id), event.timestamp, metric)
+
+
+def _grouped(rejected: list[Rejected], source: str, event: LogEvent) -> list[LakeDeadLetter]:
+    """One dead letter per reason and line (a line with 2,000 bad values is one letter, not 2,000)."""
+    by: dict[str, list[Rejected]] = {}
+    for r in rejected:
+        by.setdefault(r.reason, []).append(r)
+    out = []
+    for reason, items in by.items():
+        detail = items[0].raw if len(items) == 1 else f"{len(items)} items, first {items[0].metric}: {items[0].raw}"
+        out.append(_letter(reason, detail, source, event, items[0].metric[:200] or None))
+    return out
+
+
+def transform_record(
+    data: bytes, source: str, limits: LineLimits = DEFAULT_LIMITS, max_points: int = MAX_RECORD_POINTS
+) -> RecordRows:
+    """Decode one subscription record into rows and dead letters. Never raises for bad input.
+
+    Points outside the lake's partition projection are dead letters (`outside_lake_range`), never hidden rows."""
     try:
         env = decode_any_envelope(data)
     except EnvelopeDecodeError as exc:
-        payload = base64.b64encode(data).decode()
+        payload = base64.b64encode(data[: MAX_PAYLOAD_CHARS * 3 // 4]).decode()
         return RecordRows("bad", dead_letters=[LakeDeadLetter(exc.reason, exc.detail[:500], source, payload)])
     if env.is_control:
         return RecordRows("control")
 
     out = RecordRows("data")
-    for event in env.log_events:
-        event_id = str(event.id)
+    for n, event in enumerate(env.log_events):
+        if len(out.rows) >= max_points:
+            rest = len(env.log_events) - n
+            detail = f"{rest} log events after {max_points} rows not read"
+            out.dead_letters.append(_letter("record_points_limited", detail, source, event))
+            break
         try:
-            points, rejected = parse_line(event.message)
+            points, rejected = parse_line(event.message, event.timestamp, limits)
         except EmfError as exc:
-            out.dead_letters.append(
-                LakeDeadLetter(exc.reason, exc.detail[:500], source, event.message, event_id, event.timestamp)
-            )
+            out.dead_letters.append(_letter(exc.reason, exc.detail, source, event))
             continue
-        for r in rejected:
-            out.dead_letters.append(
-                LakeDeadLetter(r.reason, r.raw, source, event.message, event_id, event.timestamp, r.metric)
-            )
+        outside = [p for p in points if not in_lake_range(p.timestamp_ms)]
+        if outside:
+            points = [p for p in points if in_lake_range(p.timestamp_ms)]
+            rejected = [*rejected, Rejected(outside[0].metric, "outside_lake_range", str(outside[0].timestamp_ms))]
+        out.dead_letters.extend(_grouped(rejected, source, event))
         key = event_key(env.log_group, env.log_stream, event)
-        out.rows.extend(point_row(p, event_id, key, i) for i, p in enumerate(points))
+        out.rows.extend(point_row(p, str(event.id), key, i) for i, p in enumerate(points))
     return out
+
+
+__all__ = ["DEGRADED_REASONS", "RecordRows", "Row", "event_key", "point_row", "transform_record"]

@@ -126,12 +126,12 @@ def _outcome(data: bytes) -> dict[str, Any]:
     points = 0
     for event in env.log_events:
         try:
-            good, rejected = parse_line(event.message)
+            good, rejected = parse_line(event.message, event.timestamp)
         except EmfError as exc:
             reasons[exc.reason] += 1
             continue
         points += len(good)
-        reasons.update(r.reason for r in rejected)
+        reasons.update({r.reason for r in rejected})  # one dead letter per reason and line
     return {"kind": "data", "events": len(env.log_events), "points": points, "dead_letters": dict(reasons)}
 
 
