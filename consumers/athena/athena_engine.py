@@ -75,7 +75,7 @@ class AthenaEngine:
             reason = execution["Status"].get("StateChangeReason", "")
             hint = ""
             if "metrics" in reason and ("does not exist" in reason or "not found" in reason):
-                hint = " (run `ccstream athena setup` to create the de-duplicating view `metrics`)"
+                hint = " (run `ccstream athena setup` to create the views metrics_all, metrics and metrics_<name>)"
             raise QueryError(f"Athena query {qid} {state}: {reason}{hint}")
         result = self._results(qid, skip_header=execution.get("StatementType", "DML") == "DML")
         stats = execution.get("Statistics", {})

@@ -1,9 +1,10 @@
 """Run Athena's SQL locally: DuckDB over a folder of lake Parquet files, Trino SQL translated by sqlglot.
 
-The in-memory database holds two views, like the Glue catalogue on AWS: `metrics_raw` (every Parquet row, with
-`year`/`month`/`day`/`hour` read from the Hive-style paths as INTEGER) and `metrics` (one row per data point, the
-same de-duplicating SELECT as on Athena, translated). The session time zone is UTC, as on Athena, so `HOUR(...)`
-and `DATE(...)` agree. Columns missing from every file (an old lake after a schema change) read as NULL.
+The in-memory database holds the same relations as the Glue catalogue on AWS: `metrics_raw` (every Parquet row,
+with `year`/`month`/`day`/`hour` read from the Hive-style paths as INTEGER) and the views of `views.py`
+(`metrics_all`, the seed's token-only `metrics`, one `metrics_<name>` per metric), their Athena SELECTs
+translated. The session time zone is UTC, as on Athena, so `HOUR(...)` and `DATE(...)` agree. Columns missing
+from every file (an old lake after a schema change) read as NULL.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import sqlglot
 from sqlglot.errors import SqlglotError
 
 from consumers.athena.result import QueryError, QueryResult
-from consumers.athena.views import dedup_select
-from schemas.lake import DATA_COLUMNS, DATA_PREFIX, PARTITION_COLUMNS, RAW_TABLE, VIEW
+from consumers.athena.views import view_selects
+from schemas.lake import DATA_COLUMNS, DATA_PREFIX, PARTITION_COLUMNS, RAW_TABLE
 
 _DUCK_TYPES = {
     "int64": "BIGINT",
@@ -65,8 +66,9 @@ class DuckDbEngine:
             for c in wanted
         )
         self.con.execute(f"CREATE VIEW {RAW_TABLE} AS SELECT {select} FROM {source}")
-        (view_sql,) = to_duckdb(dedup_select(RAW_TABLE))
-        self.con.execute(f"CREATE VIEW {VIEW} AS {view_sql}")
+        for view, select in view_selects(RAW_TABLE).items():
+            (view_sql,) = to_duckdb(select)
+            self.con.execute(f"CREATE VIEW {view} AS {view_sql}")
 
     def run(self, sql: str) -> QueryResult:
         """Translate and run; the result of the last statement is returned."""

@@ -1,9 +1,9 @@
 """Named queries: `queries/<name>.sql`, each opening with `-- name:` and `-- description:` header lines.
 
-The body is Trino SQL (Athena engine v3) reading the de-duplicated view `metrics`. `{{price_per_token}}` is
-replaced by the price table rendered as SQL (`pricing_sql.py`). The rendered text is exactly what the analytics
-template's `AWS::Athena::NamedQuery` resources must hold (`QueryString`); `render_named_queries()` gives it and
-`tests/athena` compares it with `infra/analytics.yaml`.
+The body is Trino SQL (Athena engine v3) reading the views of `views.py` (`metrics`, `metrics_all`,
+`metrics_<name>`). `{{price_per_token}}` is replaced by the price table rendered as SQL (`pricing_sql.py`). The
+rendered text is exactly what the analytics template's `AWS::Athena::NamedQuery` resources must hold
+(`QueryString`); `render_named_queries()` gives it and `tests/athena` compares it with `infra/analytics.yaml`.
 """
 
 from __future__ import annotations

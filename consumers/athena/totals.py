@@ -1,6 +1,6 @@
 """Lake totals per (metric, window start), for reconciling the lake with the DynamoDB aggregates.
 
-`lake_totals(target, names, "1h", from_ms, to_ms)` sums `value` of the de-duplicated view `metrics` over
+`lake_totals(target, names, "1h", from_ms, to_ms)` sums `value` of the de-duplicated view `metrics_all` over
 epoch-aligned windows `[start, start + size)` of event time, for `from_ms <= timestamp < to_ms`. It runs on
 whichever engine `open_engine` picks (Athena on AWS, DuckDB over the lake mirror on an emulator).
 """
@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from consumers.athena.engine import EngineChoice, QueryEngine, open_engine
+from consumers.athena.views import ALL_VIEW
 from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.errors import ConfigError
-from schemas.lake import VIEW
 
 _UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Above this many days, prune by year only (a long OR list costs more to plan than it saves).
@@ -52,7 +52,7 @@ def totals_sql(size_ms: int, from_ms: int, to_ms: int) -> str:
     """The Trino SQL behind `lake_totals`."""
     return (
         f'SELECT metric, "timestamp" - ("timestamp" % {size_ms}) AS window_start, SUM(value) AS total\n'
-        f"FROM {VIEW}\n"
+        f"FROM {ALL_VIEW}\n"
         f'WHERE "timestamp" >= {from_ms} AND "timestamp" < {to_ms}\n'
         f"    AND {partition_predicate(from_ms, to_ms)}\n"
         f'GROUP BY metric, "timestamp" - ("timestamp" % {size_ms})'

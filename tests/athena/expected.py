@@ -18,6 +18,11 @@ def within(points: Iterable[Point], now_ms: int, days: int) -> list[Point]:
     return [p for p in points if p.ts >= now_ms - days * DAY_MS]
 
 
+def seed_rows(points: Iterable[Point], now_ms: int, days: int) -> list[Point]:
+    """What the seed's table held: token-usage points only (its Firehose kept only token-usage lines)."""
+    return [p for p in within(points, now_ms, days) if p.metric == TOKEN]
+
+
 def _sum_or_none(values: list[float]) -> float | None:
     return sum(values) if values else None
 
@@ -29,7 +34,7 @@ def _desc_nulls_last(rows: list[Row], key: Callable[[Row], Any]) -> list[Row]:
 
 def top_users_by_tokens(points: list[Point], now_ms: int) -> list[Row]:
     groups: dict[str | None, list[Point]] = defaultdict(list)
-    for p in within(points, now_ms, 7):
+    for p in seed_rows(points, now_ms, 7):
         groups[p.get("user.id")].append(p)
     rows = []
     for uid, ps in groups.items():
@@ -42,7 +47,7 @@ def top_users_by_tokens(points: list[Point], now_ms: int) -> list[Row]:
 
 def token_usage_by_model(points: list[Point], now_ms: int) -> list[Row]:
     groups: dict[tuple[str | None, str | None], list[Point]] = defaultdict(list)
-    for p in within(points, now_ms, 30):
+    for p in seed_rows(points, now_ms, 30):
         groups[(p.get("model"), p.get("type"))].append(p)
     rows = []
     for (model, typ), ps in groups.items():
@@ -54,7 +59,7 @@ def token_usage_by_model(points: list[Point], now_ms: int) -> list[Row]:
 
 def activity_by_hour(points: list[Point], now_ms: int) -> list[Row]:
     groups: dict[int, list[Point]] = defaultdict(list)
-    for p in within(points, now_ms, 7):
+    for p in seed_rows(points, now_ms, 7):
         groups[p.utc.hour].append(p)
     return [
         (hour, len({p.get("user.id") for p in ps} - {None}), _sum_or_none([p.value for p in ps if p.metric == TOKEN]))

@@ -5,10 +5,9 @@ WITH decisions AS (
         COALESCE(language, 'unknown') AS language,
         SUM(CASE WHEN decision = 'accept' THEN value ELSE 0 END) AS accepted,
         SUM(CASE WHEN decision = 'reject' THEN value ELSE 0 END) AS rejected
-    FROM metrics
+    FROM metrics_code_edit_tool_decision
     WHERE year >= YEAR(CURRENT_DATE - INTERVAL '7' DAY)
         AND from_unixtime(timestamp / 1000) >= CURRENT_TIMESTAMP - INTERVAL '7' DAY
-        AND metric = 'claude_code.code_edit_tool.decision'
     GROUP BY COALESCE(language, 'unknown')
 )
 SELECT

@@ -7,7 +7,7 @@ SELECT
     SUM(COALESCE(token_usage, 0)) AS total_tokens,
     ROUND(SUM(token_usage * {{price_per_token}}), 6) AS list_cost_usd,
     ROUND(SUM(CASE WHEN metric = 'claude_code.cost.usage' THEN value ELSE 0 END), 6) AS reported_cost_usd
-FROM metrics
+FROM metrics_all
 WHERE year >= YEAR(CURRENT_DATE - INTERVAL '7' DAY)
     AND from_unixtime(timestamp / 1000) >= CURRENT_TIMESTAMP - INTERVAL '7' DAY
     AND metric IN ('claude_code.token.usage', 'claude_code.cost.usage')

@@ -8,7 +8,7 @@ SELECT
     SUM(COALESCE(token_usage, 0)) AS total_tokens,
     MIN(timestamp) AS first_seen_ms,
     MAX(timestamp) AS last_seen_ms
-FROM metrics
+FROM metrics_all
 WHERE year >= YEAR(CURRENT_DATE - INTERVAL '7' DAY)
     AND from_unixtime(timestamp / 1000) >= CURRENT_TIMESTAMP - INTERVAL '7' DAY
     AND user_key IS NOT NULL

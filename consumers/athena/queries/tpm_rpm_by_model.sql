@@ -9,7 +9,6 @@ WITH per_minute AS (
     FROM metrics
     WHERE year >= YEAR(CURRENT_DATE - INTERVAL '7' DAY)
         AND from_unixtime(timestamp / 1000) >= CURRENT_TIMESTAMP - INTERVAL '7' DAY
-        AND metric = 'claude_code.token.usage'
     GROUP BY model, date_trunc('minute', from_unixtime(timestamp / 1000))
 )
 SELECT
