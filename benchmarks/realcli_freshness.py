@@ -1,0 +1,168 @@
+"""Freshness with the real CLI: from the CLI's OTLP export to the aggregate being readable through `ccstream query`.
+
+    python -m benchmarks.realcli_freshness [--probes 5]
+
+On the embedded stack (moto, the streaming stack, the real KCL aggregator with its default flush intervals) plus the
+real collector (`consumers.collector.process.start_collector`). Each probe is one headless run of the real Claude
+Code CLI (one scripted text reply from tests/realcli's fake Messages API) by a fresh developer with a unique
+`team.id`. A loopback relay between the CLI and the collector notes when each OTLP metrics request arrived; a
+poller reads `query_metric(token.usage, 1m, by team.id)` every `--poll-ms`. Freshness = first time the team's row
+shows the full token total the CLI sent - arrival time of the last request that carried token usage.
+Prints p50/p95; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from benchmarks.machine import command_line, machine_info
+from benchmarks.stack import running_aggregator
+from consumers.query.api import query_metric
+from consumers.query.reader import DynamoRowReader
+from tests.realcli import oracle
+from tests.realcli.cli import installed_binary
+from tests.realcli.fake_anthropic import FakeAnthropic, Text
+from tests.realcli.scenarios import Invocation
+from tests.realcli.session import cli_session
+
+TOKENS = "claude_code.token.usage"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def relay(target: str) -> Iterator[tuple[str, list[tuple[float, str, dict[str, Any]]]]]:
+    """An OTLP/HTTP pass-through on loopback that records (arrival time, path, JSON body) of each request."""
+    seen: list[tuple[float, str, dict[str, Any]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_POST(self) -> None:
+            arrived = time.monotonic()
+            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+            with suppress(ValueError):
+                seen.append((arrived, self.path, json.loads(raw)))
+            req = urllib.request.Request(
+                target + self.path, data=raw, headers={"content-type": self.headers.get("content-type", "")}
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    status, body = resp.status, resp.read()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, exc.read()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--probes", type=int, default=5)
+    parser.add_argument("--poll-ms", type=int, default=100)
+    args = parser.parse_args(argv)
+    binary = installed_binary()
+    if binary is None:
+        print("the real Claude Code CLI is not installed: run `make claude-code`")
+        return 1
+    from consumers.collector.process import start_collector
+
+    print(command_line(), machine_info(), sep="\n")
+    results: list[float] = []
+    with running_aggregator("rcfresh", None) as agg, tempfile.TemporaryDirectory(prefix="realcli-fresh-") as tmp:
+        base = Path(tmp)
+        reader = DynamoRowReader(agg.aws.client("dynamodb"), agg.names.table)
+        collector = start_collector(
+            endpoint_url=agg.aws.endpoint_url,
+            region=agg.aws.region,
+            http_port=_free_port(),
+            task_id="rcfresh",
+            metrics_log_group=agg.names.log_group,
+            events_log_group=f"{agg.names.log_group}-events",
+            log_file=base / "collector.log",
+        )
+        try:
+            with relay(collector.otlp_http_url) as (relay_url, seen):
+                fake = FakeAnthropic(scripts={"probe": [Text("probe reply")]})
+                for i in range(args.probes):
+                    team = f"fresh-{uuid.uuid4().hex[:8]}"
+                    history: list[tuple[float, float]] = []
+                    stop = threading.Event()
+
+                    def poll(
+                        team: str = team, history: list[tuple[float, float]] = history, stop: threading.Event = stop
+                    ) -> None:
+                        while not stop.is_set():
+                            now_ms = int(time.time() * 1000)
+                            rows = query_metric(reader, TOKENS, "1m", ("team.id",), now_ms - 600_000, now_ms + 60_000)
+                            total = sum(r.value for r in rows if r.labels["team.id"] == team)
+                            history.append((time.monotonic(), total))
+                            stop.wait(args.poll_ms / 1000)
+
+                    poller = threading.Thread(target=poll, daemon=True)
+                    poller.start()
+                    first = len(seen)
+                    with cli_session(
+                        binary, base / f"p{i}", fake, relay_url, {f"dev{i}": ("bench", team, None)}
+                    ) as cli:
+                        cli.run(Invocation(f"dev{i}", "probe", "[[probe]] hello"))
+                    mine = [(t, p, b) for t, p, b in seen[first:] if p.endswith("/v1/metrics")]
+                    points = [(t, pt) for t, _, b in mine for pt in oracle.metric_points([b]) if pt.metric == TOKENS]
+                    want = sum(pt.value for _, pt in points)
+                    sent_at = max(t for t, _ in points)
+                    deadline = time.monotonic() + 120
+                    while time.monotonic() < deadline and not any(v == want for _, v in history):
+                        time.sleep(0.2)
+                    stop.set()
+                    poller.join()
+                    visible = next((t for t, v in history if v == want), None)
+                    if visible is None:
+                        print(f"probe {i}: not visible within 120 s (wanted {want}, last {history[-1][1]})")
+                        continue
+                    results.append(visible - sent_at)
+                    print(f"probe {i}: {want:.0f} tokens visible {visible - sent_at:.2f} s after the CLI's export")
+        finally:
+            collector.stop()
+    if results:
+        print(
+            f"freshness over {len(results)} probes: p50 {statistics.median(results):.2f} s, "
+            f"p95 {percentile(results, 0.95):.2f} s, max {max(results):.2f} s"
+        )
+    return 0 if results else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
