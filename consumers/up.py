@@ -57,20 +57,59 @@ class UpState:
     errors: list[str] = field(default_factory=list)
 
 
-def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
-    from consumers.generate.live import live_batches
-    from consumers.replay.logs import put_emf_lines
+def _otlp_port(wanted: int = 4318) -> int:
+    """The standard OTLP/HTTP port when it is free (a real `claude` can then export here), else any free one."""
+    import socket
 
-    logs = target.client("logs")
-    batches = live_batches(
-        opts.users, opts.seed, backfill_minutes=opts.backfill_minutes, sleep_s=lambda s: stop.wait(min(s, 1.0))
+    from consumers.collector.process import free_port
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", wanted))
+        except OSError:
+            return free_port()
+    return wanted
+
+
+def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
+    """The simulated developers' CLI processes export OTLP/HTTP to the real collector (collector/), whose awsemf
+    exporter writes the EMF lines into CloudWatch Logs; `state.events_sent` counts the OTLP data points sent."""
+    from consumers.collector.process import start_collector
+    from consumers.generate.live import live_exports
+    from consumers.generate.otlp import encode_request
+    from consumers.generate.sender import OtlpSender, OtlpUnavailable
+
+    opts.log_dir.mkdir(parents=True, exist_ok=True)
+    collector = start_collector(
+        endpoint_url=str(target.endpoint_url),
+        region=opts.region,
+        http_port=_otlp_port(),
+        task_id="local",
+        metrics_log_group=names.log_group,
+        log_file=opts.log_dir / "collector.log",
     )
-    for batch in batches:
-        if stop.is_set():
-            return
-        stats = put_emf_lines(logs, names.log_group, None, batch)
-        state.events_sent += stats.accepted
-        state.minutes_sent += 1
+    log.info("collector receiving OTLP/HTTP on %s (log %s)", collector.otlp_http_url, collector.log_file)
+    sender = OtlpSender(collector.otlp_http_url)
+    try:
+        batches = live_exports(
+            opts.users, opts.seed, backfill_minutes=opts.backfill_minutes, sleep_s=lambda s: stop.wait(min(s, 1.0))
+        )
+        for batch in batches:
+            if stop.is_set():
+                return
+            for export in batch:
+                if export.series:
+                    try:
+                        sender.send(encode_request(export))
+                    except OtlpUnavailable:
+                        if stop.is_set():  # Ctrl-C reached the collector first: nothing is lost but this demo minute
+                            return
+                        raise
+                    state.events_sent += sum(len(values) for values in export.series.values())
+            state.minutes_sent += 1
+    finally:
+        sender.close()
+        collector.stop()
 
 
 def _consume(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
