@@ -6,7 +6,9 @@ from it. boto3 is not packaged: the Lambda runtime provides it.
 
 Dependencies are installed by pip for the Lambda runtime, not for this machine: `--platform manylinux2014_x86_64
 --python-version 3.12 --only-binary=:all:` picks the CPython 3.12 Linux wheels of msgspec and PyYAML whatever the
-build machine runs (pip needs the package index or `PIP_FIND_LINKS`). The zip is deterministic (sorted entries,
+build machine runs (pip needs the package index or `PIP_FIND_LINKS`). Versions and sha256 come from
+`requirements/lambda.lock.txt` (`make lock`), installed with `--require-hashes --no-deps`: a wheel whose hash is
+not in the lock, or a dependency the lock lacks, fails the build. The zip is deterministic (sorted entries,
 fixed timestamps), so its name carries its SHA-256 and an unchanged package re-uploads nothing and leaves the
 dashboard stack unchanged.
 """
@@ -32,8 +34,9 @@ from consumers.errors import ConfigError
 #: What `infra/dashboard.yaml` runs the functions on (a test keeps the two in step).
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
-#: Runtime dependencies of the handlers beyond the standard library and boto3 (pygal brings importlib-metadata).
-LAMBDA_REQUIREMENTS: tuple[str, ...] = ("msgspec>=0.18", "pygal>=3.0", "PyYAML>=6")
+#: Runtime dependencies of the handlers beyond the standard library and boto3 (msgspec, pygal, PyYAML and what
+#: pygal brings), pinned with the sha256 of every wheel; written by `make lock` from requirements/lambda.in.
+LAMBDA_LOCK = Path(__file__).resolve().parents[2] / "requirements" / "lambda.lock.txt"
 #: A stable timestamp for every zip entry (the earliest a zip can hold), so equal inputs give equal bytes.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -52,9 +55,11 @@ class LambdaPackage:
 
 
 def pip_install_command(
-    target: Path, python_version: str, platform: str, requirements: Sequence[str] = LAMBDA_REQUIREMENTS
+    target: Path, python_version: str, platform: str, requirements: Sequence[str] = (), lock: Path | None = LAMBDA_LOCK
 ) -> list[str]:
-    """pip installing the requirements' wheels for `python_version` on `platform` into `target`."""
+    """pip installing the wheels of `lock` (hash-checked, nothing else) or else of `requirements` for
+    `python_version` on `platform` into `target`."""
+    chosen = ["--require-hashes", "--no-deps", "-r", str(lock)] if lock is not None else [*requirements]
     return [
         sys.executable,
         "-m",
@@ -72,7 +77,7 @@ def pip_install_command(
         "--python-version",
         python_version,
         "--only-binary=:all:",
-        *requirements,
+        *chosen,
     ]
 
 
@@ -106,14 +111,19 @@ def build_lambda_package(
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ccstream-lambda-") as tmp:
         site = Path(tmp) / "site"
-        command = pip_install_command(site, python_version, platform, (*LAMBDA_REQUIREMENTS, *extra_requirements))
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise ConfigError(
-                f"pip could not fetch the Lambda dependencies for Python {python_version} on {platform}: "
-                f"{(done.stderr or done.stdout).strip()[-800:]}\nFix: give pip the package index (network or "
-                f"PIP_INDEX_URL) or a wheel folder (PIP_FIND_LINKS) holding those wheels, then run it again."
-            )
+        if not LAMBDA_LOCK.is_file():
+            raise ConfigError(f"{LAMBDA_LOCK} is missing: build the Lambda package from a ccstream checkout")
+        commands = [pip_install_command(site, python_version, platform)]
+        if extra_requirements:  # test-only extras (the runtime's boto3), outside the lock
+            commands.append(pip_install_command(site, python_version, platform, extra_requirements, lock=None))
+        for command in commands:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise ConfigError(
+                    f"pip could not fetch the Lambda dependencies for Python {python_version} on {platform}: "
+                    f"{(done.stderr or done.stdout).strip()[-800:]}\nFix: give pip the package index (network or "
+                    f"PIP_INDEX_URL) or a wheel folder (PIP_FIND_LINKS) holding the locked wheels, then run it again."
+                )
         entries = [*_files(site, site)]
         for package in (consumers, schemas):
             package_dir = Path(package.__path__[0])
