@@ -69,3 +69,13 @@ class Tunables:
     #: size's entry here. Larger intervals also hold the KCL checkpoint back that long (more replay after a crash,
     #: still exact).
     size_flush_interval_ms: dict[str, int] = field(default_factory=lambda: {"1h": 60_000, "1d": 300_000})
+    #: A shard with no new records for this long writes every open row and checkpoints at its last record
+    #: (detected on empty `process_records` calls; 0 = never). See `kcl/processor.py`.
+    idle_flush_ms: int = 5_000
+    #: Distinct label signatures per window and shard (split evenly over its buckets); later ones are added to
+    #: the `__other__` group, so totals stay exact. 10,000 developers in ~100 teams × models × token types × tools
+    #: make ≈ 5,000 per day; the review's 26,000 departments in a minute fold past this.
+    max_groups_per_window: int = 20_000
+    #: Session ids per user and window kept exactly; past this the user's sessions are an HLL sketch (±1.6 %),
+    #: marked approximate. A person opens tens per day; a CI bot running `claude -p` per build, thousands.
+    max_sessions_per_user: int = 1_000

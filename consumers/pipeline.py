@@ -1,71 +1,62 @@
-"""One shard's pipeline: records in → decoded, de-duplicated, windowed, pre-aggregated → fenced rows out.
+"""One shard's pipeline: records in → decoded, de-duplicated, screened, pre-aggregated → fenced rows out.
+
+A thin orchestrator over one module per job (`consumers/shard/`): decode (`decode/`), lateness screening
+(`windows/lateness.py`, pure), pricing (`aggregates/pricing.py`), rows, fences, routing, limits and eviction
+(`shard/rowbook.py`), the flush schedule and the checkpoint tracker (`shard/checkpoints.py`), and the closed-window
+publisher (`shard/publisher.py`).
 
 The KCL adapter (`kcl/processor.py`) calls `restore` once, then `process` per batch and `flush` after it; `flush`
 returns the position that is safe to checkpoint: every record up to it is reflected in rows already written and
 its dead letters are stored. See `sink/base.py` for why replays can neither drop nor double-count.
+
+A record that cannot be decoded or read for any reason of its own (not a store failure) becomes a dead letter
+(`poison_record`) and the shard moves on; store failures propagate (the caller retries transient ones).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import cast
+
+import msgspec
 
 from consumers.aggregates.batch import MINUTE_MS, NO_LATE_LINES, FineBatch
-from consumers.aggregates.dimensions import Signature, model_and_type
-from consumers.aggregates.partials import UserPartial, WindowPartial, add_sums
-from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
+from consumers.aggregates.pricing import Pricer
 from consumers.config import Tunables
 from consumers.decode.lines import Line
 from consumers.decode.records import DecodedRecord, decode_record, read_lines
-from consumers.model import DeadLetter, Position, SourceRecord
-from consumers.sink.base import RowKey, RowWrite, ShardSnapshot, StoredRow, Stores, window_of
+from consumers.model import DeadLetter, Position, RowKey, SourceRecord
+from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
+from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters, dead_letters_by_reason
+from consumers.shard.publisher import PUBLISH_GRACE_MS, ClosedWindowPublisher
+from consumers.shard.rowbook import NO_POSITION, RowBook, RowState
+from consumers.sink.base import ShardSnapshot, Stores
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
-from consumers.windows.routing import Router
+from consumers.windows.lateness import screen
 from consumers.windows.watermark import Lateness, Watermark
-from schemas.catalogue import TOKEN_USAGE
-from schemas.emf import DataPoint, parse_line
+from schemas.emf import parse_line
 from schemas.prices import PriceTable, load_prices
 
 log = logging.getLogger(__name__)
 
-NO_POSITION: Position = (-1, -1)
+__all__ = [
+    "CLAIM_CHUNK",
+    "NO_POSITION",
+    "POISON_REASON",
+    "PUBLISH_GRACE_MS",
+    "Counters",
+    "RowState",
+    "ShardPipeline",
+    "dead_letters_by_reason",
+]
+
 #: Records decoded and de-duplicated together (one conditional write per distinct batch fingerprint in a chunk);
 #: ≈ 1.4 MB gzip'd, ≈ 25 MB decoded at most. The KCL hands over `maxRecords` (40) at a time anyway.
 CLAIM_CHUNK = 50
-#: A 1-minute window is published to CloudWatch once the watermark is this far past its end.
-PUBLISH_GRACE_MS = 60_000
-
-
-@dataclass(slots=True)
-class RowState:
-    key: RowKey
-    partial: WindowPartial | UserPartial
-    base_fence: Position  # the stored row already reflects records up to here
-    first_dirty: Position | None = None  # first record applied since the last write
-    published: bool = False  # this shard's part of a closed 1m window went to CloudWatch
-
-    @property
-    def dirty(self) -> bool:
-        return self.first_dirty is not None
-
-
-DEAD_LETTER_COUNTER = "dead_letters."
-
-
-def dead_letters_by_reason(counters: dict[str, int]) -> dict[str, int]:
-    """The `dead_letters.<reason>` counters of a shard snapshot, by reason."""
-    return {k[len(DEAD_LETTER_COUNTER) :]: v for k, v in counters.items() if k.startswith(DEAD_LETTER_COUNTER)}
-
-
-@dataclass(slots=True)
-class Counters:
-    values: dict[str, int] = field(default_factory=dict)
-
-    def add(self, name: str, n: int = 1) -> None:
-        self.values[name] = self.values.get(name, 0) + n
+#: Dead-letter reason of a record whose decoding raised (a bug or an input no rule foresaw).
+POISON_REASON = "poison_record"
 
 
 def wall_clock_ms() -> int:
@@ -87,28 +78,27 @@ class ShardPipeline:
         self.stores = stores
         self.tunables = tunables or Tunables()
         self.clock_ms = clock_ms
-        self.prices = prices or load_prices()
+        self.pricer = Pricer(prices or load_prices())
         self.sizes: tuple[WindowSize, ...] = tuple(WINDOW_SIZES[n] for n in self.tunables.window_sizes)
         if any(s.duration_ms % MINUTE_MS for s in self.sizes):
             raise ValueError("window sizes must be whole minutes (the fine pre-aggregation is per minute)")
-        self.router = Router(self.sizes)
-        #: Bucket count per window (`window_of` key): the one its stored rows were written with, else the setting.
-        self._bucket_counts: dict[RowKey, int] = {}
-        self._sig_prices: dict[Signature, float | None] = {}
+        self.book = RowBook(shard_id, stores.rows, self.sizes, self.tunables)
         self.watermark = Watermark(self.tunables.allowed_lateness_ms, self.tunables.max_future_ms)
         self.counters = Counters()
-        self.rows: dict[RowKey, RowState] = {}
         self.position: Position = NO_POSITION
+        self.schedule = FlushSchedule(self.tunables, (z.name for z in self.sizes), clock_ms())
+        self.tracker = CheckpointTracker()
+        self.publisher = (
+            None
+            if stores.metrics is None
+            else ClosedWindowPublisher(shard_id, stores.rows, stores.metrics, self.counters)  # type: ignore[arg-type]
+        )
         self._pending_letters: list[DeadLetter] = []
-        self._batch_ends: list[ShardSnapshot] = []  # candidates for the next checkpoint, in order
-        now = clock_ms()
-        by_kind = {"W": self.tunables.flush_interval_ms, "U": self.tunables.user_flush_interval_ms}
-        self._flush_interval_ms = {
-            (kind, z.name): max(ms, self.tunables.size_flush_interval_ms.get(z.name, 0))
-            for kind, ms in by_kind.items()
-            for z in self.sizes
-        }
-        self._last_flush_ms = dict.fromkeys(self._flush_interval_ms, now)
+
+    @property
+    def rows(self) -> dict[RowKey, RowState]:
+        """The open rows by key (`RowBook.rows`)."""
+        return self.book.rows
 
     # ----------------------------------------------------------------------------------------------- lifecycle
     def restore(self, checkpoint: Position | None) -> None:
@@ -118,21 +108,16 @@ class ShardPipeline:
         for snap in self.stores.state.load_snapshots(self.app, self.shard_id):
             if snap.position == checkpoint:
                 self.watermark.value_ms = snap.watermark_ms
-                self.counters = Counters(dict(snap.counters))
+                self.counters.values = dict(snap.counters)
                 self.position = checkpoint
                 return
-        log.warning(
-            "%s: no saved state for checkpoint %s; starting with an empty watermark",
-            self.shard_id,
-            checkpoint,
-        )
+        log.warning("%s: no saved state for checkpoint %s; starting with an empty watermark", self.shard_id, checkpoint)
 
     def drop(self) -> None:
         """Lease lost: forget everything in memory (the next owner replays from the checkpoint)."""
-        self.rows.clear()
-        self._bucket_counts.clear()
+        self.book.drop()
         self._pending_letters.clear()
-        self._batch_ends.clear()
+        self.tracker.clear()
 
     # ----------------------------------------------------------------------------------------------- processing
     def process(self, records: list[SourceRecord]) -> None:
@@ -146,29 +131,30 @@ class ShardPipeline:
         for start in range(0, len(records), CLAIM_CHUNK):
             seen |= self._count_chunk(records[start : start + CLAIM_CHUNK], fine, counted)
         if seen:
-            self._batch_ends.append(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
+            self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
         if not counted:
             return
-        if not self._rollup(fine, counted[0][0].position, counted[-1][0].position):
+        derive, book = self.pricer.derive, self.book
+        if not book.apply(fine, counted[0][0].position, counted[-1][0].position, derive, self.counters):
             # A reloaded row's fence falls inside this batch (only right after a restart): go record by record so
             # each row skips exactly the records it already holds. Records are decoded again (same lines, in order).
             for rec, late in counted:
                 one = FineBatch()
-                one.fold(read_lines(rec, decode_record(rec))[0], self._price_of, late)
-                self._rollup(one, rec.position, rec.position)
+                one.fold(read_lines(rec, decode_record(rec))[0], derive, late)
+                book.apply(one, rec.position, rec.position, derive, self.counters)
 
     def _count_chunk(
         self, records: list[SourceRecord], fine: FineBatch, counted: list[tuple[SourceRecord, frozenset[int]]]
     ) -> bool:
         """Decode, de-duplicate and fold a chunk of records; False if every record was one we already hold."""
-        opened: list[tuple[SourceRecord, DecodedRecord]] = []
+        opened: list[tuple[SourceRecord, DecodedRecord | None]] = []
         claims: dict[str, Position] = {}  # fingerprint → the first position carrying it
         for rec in records:
             if rec.position <= self.position:
                 continue  # the KCL re-sent something we already hold in memory
-            d = decode_record(rec)
+            d = self._decode(rec)
             opened.append((rec, d))
-            if d.kind == "data":
+            if d is not None and d.kind == "data":
                 claims.setdefault(d.fingerprint, rec.position)
         lost = self.stores.dedup.claim(self.shard_id, list(claims.items())) if claims else set()
         # A record is a duplicate when someone else owns its batch, or an earlier record of ours does.
@@ -177,6 +163,8 @@ class ShardPipeline:
         for rec, d in opened:
             self.counters.add("records")
             self.position = rec.position
+            if d is None:
+                continue  # poison: dead-lettered by `_decode`
             if d.kind == "control":
                 self.counters.add("control_messages")
                 continue
@@ -189,219 +177,102 @@ class ShardPipeline:
                 self._dead(dl)
             if d.kind != "data":
                 continue
-            lines, letters = read_lines(rec, d)
+            read = self._read(rec, d)
+            if read is None:
+                continue
+            lines, letters = read
             for dl in letters:
                 self._dead(dl)
             if not lines:
                 continue
-            late = self._screen_lateness(rec, d, lines)
-            points = fine.fold(lines, self._price_of, late)
+            late = self._screen(rec, d, lines)
+            points = fine.fold(lines, self.pricer.derive, late)
             if points:
                 counted.append((rec, late))
                 self.counters.add("points", points)
         return bool(opened)
 
-    def _screen_lateness(self, rec: SourceRecord, d: DecodedRecord, lines: list[Line]) -> frozenset[int]:
-        """Move the watermark over a record's lines; dead-letter late/future ones and return their indices.
-
-        A record spans at most a minute or so of event time, so one check usually clears all of its lines at once;
-        a record that straddles the lateness bound is classified line by line in order, as the policy defines it."""
-        wm = self.watermark
-        lo = min(line.timestamp_ms for line in lines)
-        hi = max(line.timestamp_ms for line in lines)
-        no_future = not rec.arrival_ms or hi <= rec.arrival_ms + wm.max_future_ms
-        if no_future and lo >= max(wm.value_ms, hi) - wm.allowed_lateness_ms:
-            wm.observe(hi)
-            return NO_LATE_LINES
-        late: set[int] = set()
-        for line in lines:
-            verdict = wm.classify(line.timestamp_ms, rec.arrival_ms)
-            if verdict is Lateness.ON_TIME:
-                wm.observe(line.timestamp_ms)
-                continue
-            late.add(line.index)
-            event = d.events[line.index]
-            for point in parse_line(event.message)[0]:
-                self._dead(self._late_letter(rec, str(event.id), line.index, point, verdict))
-        return frozenset(late)
-
-    def _price_of(self, sig: Signature) -> float | None:
-        """USD per token for a signature's (model, token type), or None when the price table has no price."""
+    def _decode(self, rec: SourceRecord) -> DecodedRecord | None:
         try:
-            return self._sig_prices[sig]
-        except KeyError:
-            if len(self._sig_prices) > 100_000:
-                self._sig_prices.clear()
-            price = self._sig_prices[sig] = self.prices.price_per_token(*model_and_type(sig))
-            return price
+            return decode_record(rec)
+        except Exception as exc:  # no input may stop the shard: quarantine the record, move on
+            self._poison(rec, "decode", exc)
+            return None
 
-    def _rollup(self, fine: FineBatch, first: Position, last: Position) -> bool:
-        """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
-        fence lies strictly inside that range."""
-        routes = self.router.route(fine, self._window_counts(fine))
-        touched = routes.touched()
-        self._load_missing(touched)
-        rows = self.rows
-        if any(first <= rows[k].base_fence < last for k in touched):
-            return False
-        live = {k for k in touched if rows[k].base_fence < first}  # rows that do not hold this batch yet
-        for k in live:
-            if rows[k].first_dirty is None:
-                rows[k].first_dirty = first
-        window_targets = {g: [rows[k].partial for k in keys if k in live] for g, keys in routes.window_rows.items()}
-        user_targets = {g: [rows[k].partial for k in keys if k in live] for g, keys in routes.user_rows.items()}
+    def _read(self, rec: SourceRecord, d: DecodedRecord) -> tuple[list[Line], list[DeadLetter]] | None:
+        try:
+            return read_lines(rec, d)
+        except Exception as exc:
+            self._poison(rec, "read_lines", exc)
+            return None
 
-        price_of = self._price_of
-        for group, sig, sig_key, (sums, n) in routes.labels:
-            targets: list[WindowPartial] = window_targets[group]  # type: ignore[assignment]
-            if not targets:
-                continue
-            derived = None
-            tokens = sums.get(TOKEN_USAGE)
-            if tokens is not None:
-                price = price_of(sig)
-                derived = (UNPRICED_TOKENS, tokens) if price is None else (PRICED_COST, tokens * price)
-            for partial in targets:
-                partial.add_sums(sig_key, sums)
-                if derived:
-                    partial.add(sig_key, derived[0], derived[1])
-                partial.points += n
-        for ugroup, user, (sums, sessions) in routes.users:
-            for upartial in user_targets[ugroup]:
-                entry = upartial.entry(user)  # type: ignore[union-attr]
-                add_sums(entry.sums, sums)
-                entry.sessions |= sessions
-        return True
+    def _poison(self, rec: SourceRecord, stage: str, exc: Exception) -> None:
+        log.warning("%s: record %s quarantined (%s: %r)", self.shard_id, rec.sequence_number, stage, exc)
+        self._dead(
+            DeadLetter(
+                reason=POISON_REASON,
+                detail=f"{stage}: {type(exc).__name__}: {str(exc)[:500]}",
+                shard_id=rec.shard_id,
+                sequence_number=str(rec.sequence_number),
+                sub_sequence_number=rec.sub_sequence_number,
+                index=-1,
+                payload=base64.b64encode(rec.data).decode(),
+            )
+        )
 
-    def _configured_buckets(self, window: RowKey) -> int:
-        if window.kind == "U":
-            return max(1, self.tunables.user_buckets)
-        return max(1, self.tunables.window_buckets.get(window.size, 1))
-
-    def _window_counts(self, fine: FineBatch) -> dict[tuple[str, int], tuple[int, ...]]:
-        """Bucket counts of the windows the batch touches, per (kind, minute) and window size (`WindowCounts`).
-
-        A window first touched in this process is looked up: with stored rows it keeps the count they were
-        written with (a changed setting must not move a replayed record to a row that does not hold it yet);
-        without rows it takes the current setting."""
-        windows = {
-            (kind, minute): tuple(RowKey(kind, z.name, z.start_of(minute)) for z in self.sizes)  # type: ignore[arg-type]
-            for kind, keys in (("W", fine.labels), ("U", fine.users))
-            for minute in {m for m, _ in keys}
-        }
-        known = self._bucket_counts
-        wanted = {w for ws in windows.values() for w in ws if w not in known}
-        if wanted:
-            stored = self.stores.rows.bucket_counts(self.shard_id, sorted(wanted))
-            for window in wanted:
-                known[window] = stored.get(window) or self._configured_buckets(window)
-        return {km: tuple(known[w] for w in ws) for km, ws in windows.items()}
-
-    def _load_missing(self, keys: set[RowKey]) -> None:
-        missing = [k for k in keys if k not in self.rows]
-        if not missing:
-            return
-        stored = self.stores.rows.load_rows(self.shard_id, missing)
-        for k in missing:
-            self.rows[k] = _row_from_store(k, stored.get(k))
+    def _screen(self, rec: SourceRecord, d: DecodedRecord, lines: list[Line]) -> frozenset[int]:
+        """Move the watermark over a record's lines; dead-letter late/future ones and return their indices."""
+        wm = self.watermark
+        before = wm.value_ms
+        wm.value_ms, late = screen(lines, rec.arrival_ms, before, wm.allowed_lateness_ms, wm.max_future_ms)
+        if not late:
+            return NO_LATE_LINES
+        for index, verdict in late.items():
+            event = d.events[index]
+            for point in parse_line(event.message)[0]:
+                self._dead(self._late_letter(rec, str(event.id), index, point, verdict, before))
+        return frozenset(late)
 
     def _dead(self, dl: DeadLetter) -> None:
         self._pending_letters.append(dl)
         self.counters.add(f"{DEAD_LETTER_COUNTER}{dl.reason}")
 
     def _late_letter(
-        self, rec: SourceRecord, event_id: str, index: int, point: DataPoint, verdict: Lateness
+        self, rec: SourceRecord, event_id: str, index: int, point: object, verdict: Lateness, watermark_ms: int
     ) -> DeadLetter:
-        import msgspec
-
+        ts = point.timestamp_ms  # type: ignore[attr-defined]
         return DeadLetter(
             reason=verdict.value,
-            detail=f"event {point.timestamp_ms} vs watermark {self.watermark.value_ms} / arrival {rec.arrival_ms}",
+            detail=f"event {ts} vs watermark {watermark_ms} / arrival {rec.arrival_ms}",
             shard_id=rec.shard_id,
             sequence_number=str(rec.sequence_number),
             sub_sequence_number=rec.sub_sequence_number,
             index=index,
             payload=msgspec.json.encode(point).decode(),
             log_event_id=event_id,
-            metric=point.metric,
-            event_timestamp_ms=point.timestamp_ms,
+            metric=point.metric,  # type: ignore[attr-defined]
+            event_timestamp_ms=ts,
         )
 
     # ----------------------------------------------------------------------------------------------- flushing
     def flush(self, force: bool = False) -> ShardSnapshot | None:
-        """Write the rows that are due; return the snapshot of the position that is now safe to checkpoint."""
+        """Write the rows that are due (all dirty rows with `force`); return the snapshot of the position that is
+        now safe to checkpoint, if a new one is."""
         now = self.clock_ms()
-        due = {
-            kind_size
-            for kind_size, interval in self._flush_interval_ms.items()
-            if force or now - self._last_flush_ms[kind_size] >= interval
-        }
-        counts = self._bucket_counts
-        writes = [
-            RowWrite(
-                r.key, self.position, r.partial.to_doc(), self._ttl_s(r.key), r.published, counts[window_of(r.key)]
-            )
-            for r in self.rows.values()
-            if r.dirty and (r.key.kind, r.key.size) in due
-        ]
+        due = self.schedule.due(now, force)
+        writes = self.book.writes(due, self.position)
         if self._pending_letters:
             self.stores.dead_letters.write(self._pending_letters)
             self._pending_letters = []
         if writes:
             self.stores.rows.save_rows(self.shard_id, writes)
-            for w in writes:
-                row = self.rows[w.key]
-                row.first_dirty = None
+            self.book.mark_written(writes)
             self.counters.add("rows_written", len(writes))
-        for kind_size in due:
-            self._last_flush_ms[kind_size] = now
-        self._publish_closed_windows()
-        self._evict()
-        return self._safe_snapshot()
-
-    def _publish_closed_windows(self) -> None:
-        """Send each closed, written 1-minute window of this shard to CloudWatch once (claim first: at most once)."""
-        publisher = self.stores.metrics
-        if publisher is None:
-            return
-        closed_before = self.watermark.value_ms - PUBLISH_GRACE_MS
-        for row in self.rows.values():
-            key = row.key
-            if key.kind != "W" or key.size != "1m" or row.published or row.dirty:
-                continue
-            empty = not cast(WindowPartial, row.partial).points  # a W row's partial
-            if key.start_ms + MINUTE_MS > closed_before or (row.base_fence == NO_POSITION and empty):
-                continue
-            row.published = True
-            if self.stores.rows.claim_publish(self.shard_id, key):  # type: ignore[attr-defined]
-                publisher.publish_window(key.start_ms, row.partial, ratios=False)
-                self.counters.add("windows_published")
-
-    def _safe_snapshot(self) -> ShardSnapshot | None:
-        dirty = [r.first_dirty for r in self.rows.values() if r.first_dirty is not None]
-        limit = min(dirty) if dirty else None
-        safe = None
-        while self._batch_ends and (limit is None or self._batch_ends[0].position < limit):
-            safe = self._batch_ends.pop(0)
-        return safe
-
-    def _ttl_s(self, key: RowKey) -> int:
-        size = WINDOW_SIZES[key.size]
-        return (size.end_of(key.start_ms) + size.ttl_ms) // 1000
-
-    def _evict(self) -> None:
-        """Forget clean rows of windows long closed, and the bucket counts of windows with no row left in memory."""
-        wm = self.watermark.value_ms
-
-        def closed_long_ago(key: RowKey) -> bool:
-            size = WINDOW_SIZES[key.size]
-            return size.end_of(key.start_ms) + size.keep_after_end_ms < wm
-
-        for key in [k for k, r in self.rows.items() if not r.dirty and closed_long_ago(k)]:
-            del self.rows[key]
-        kept = {window_of(k) for k in self.rows}
-        for window in [w for w in self._bucket_counts if w not in kept and closed_long_ago(w)]:
-            del self._bucket_counts[window]
+        self.schedule.flushed(due, now)
+        if self.publisher is not None:
+            self.publisher.publish(self.book.rows.values(), self.watermark.value_ms)
+        self.book.evict(self.watermark.value_ms)
+        return self.tracker.safe(self.book.first_dirty())
 
     def remember_checkpoint(self, snapshot: ShardSnapshot) -> None:
         """Persist watermark and counters for this position *before* the KCL checkpoint is taken."""
@@ -409,13 +280,9 @@ class ShardPipeline:
 
     @property
     def has_unflushed(self) -> bool:
-        return bool(self._pending_letters) or any(r.dirty for r in self.rows.values())
+        return bool(self._pending_letters) or self.book.dirty
 
-
-def _row_from_store(key: RowKey, stored: StoredRow | None) -> RowState:
-    if stored is None:
-        partial: WindowPartial | UserPartial = WindowPartial() if key.kind == "W" else UserPartial()
-        return RowState(key, partial, NO_POSITION)
-    doc = stored.doc
-    partial = WindowPartial.from_doc(doc) if key.kind == "W" else UserPartial.from_doc(doc)
-    return RowState(key, partial, stored.fence, published=stored.published)
+    @property
+    def needs_idle_flush(self) -> bool:
+        """Something is held in memory only, or a processed position is not checkpointed yet."""
+        return self.has_unflushed or self.tracker.pending

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from consumers.ddb import query_items, to_ddb, with_backoff
 from consumers.query.api import merge_user_rows
 from consumers.query.reader import RowReader
-from consumers.sink.dynamodb import query_items, to_ddb, with_backoff
 from consumers.windows.definitions import WINDOW_SIZES
 
 DAY_MS = WINDOW_SIZES["1d"].duration_ms

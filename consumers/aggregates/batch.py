@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from consumers.aggregates.dimensions import Signature
 from consumers.aggregates.partials import Sums
-from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
 from schemas.catalogue import TOKEN_USAGE
 
 if TYPE_CHECKING:
@@ -33,13 +32,13 @@ class FineBatch:
     def fold(
         self,
         lines: Iterable[Line],
-        price_of: Callable[[Signature], float | None],
+        derive: Callable[[Signature, float], tuple[str, float]],
         skip: frozenset[int] = NO_LATE_LINES,
     ) -> int:
         """Add lines (except those whose index is in `skip`); returns the number of data points added.
 
-        Per user, token usage is also priced line by line with `price_of(signature)` (USD per token, None when
-        the price table has no price): a user's tokens mix models and token types, so they cannot be priced later.
+        Per user, token usage is also priced line by line with `derive(signature, tokens)` (`Pricer.derive`): a
+        user's tokens mix models and token types, so they cannot be priced later.
         Per signature, pricing waits for the roll-up (one signature is one model and token type)."""
         labels, users = self.labels, self.users
         points = 0
@@ -68,8 +67,7 @@ class FineBatch:
             for metric, v in values:
                 usums[metric] = usums.get(metric, 0.0) + v
                 if metric == TOKEN_USAGE:
-                    price = price_of(sig)
-                    derived, dv = (UNPRICED_TOKENS, v) if price is None else (PRICED_COST, v * price)
+                    derived, dv = derive(sig, v)
                     usums[derived] = usums.get(derived, 0.0) + dv
             if line.session:
                 uentry[1].add(line.session)

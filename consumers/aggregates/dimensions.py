@@ -30,6 +30,16 @@ VALUE_SEPARATOR = "\x1f"
 
 Signature = tuple[str | None, ...]
 
+#: The group that holds everything past the distinct-group limit of a window row (`Tunables.max_groups_per_window`):
+#: every attribute reads `__other__`, so each grouping shows the overflow as one `__other__` value and every total
+#: stays exact.
+OTHER_GROUP = "__other__"
+
+
+def other_key(attrs: tuple[str, ...] = GROUPABLE_ATTRIBUTES) -> str:
+    """The stored signature key of the `__other__` group for rows keyed by `attrs`."""
+    return VALUE_SEPARATOR.join([OTHER_GROUP] * len(attrs))
+
 
 def signature_of(attributes: dict[str, str]) -> Signature:
     return tuple(map(attributes.get, GROUPABLE_ATTRIBUTES))

@@ -2,16 +2,25 @@
 
 `WindowPartial`: for each label signature (see `dimensions.py`), the sum of every metric; plus the point count.
 `UserPartial`: for each user (email, else user.id), the sum of every metric and the set of session ids — so
-distinct users and sessions are exact (the union over shards), never a top-N approximation.
+distinct users are exact (the union over shards), and sessions too up to a limit per user and window, past which a
+user's sessions are an HLL sketch (`sessions.py`; counts then say they are approximate).
 Both are commutative monoids: `merge` in any order and any split gives the same result (property-tested).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES, split_key
+from consumers.aggregates.sessions import (
+    SessionCount,
+    count_sessions,
+    dump_sketch,
+    load_sketch,
+    sketch_of,
+    union_sketch,
+)
 
 Sums = dict[str, float]
 
@@ -84,6 +93,40 @@ class WindowPartial:
 class UserEntry:
     sums: Sums = field(default_factory=dict)
     sessions: set[str] = field(default_factory=set)
+    #: HLL sketch of every session id once there were more than the limit (`sessions` is then empty)
+    sketch: Any = None
+
+    def add_sessions(self, ids: set[str], limit: int) -> bool:
+        """Add session ids; True when this call switched the entry to a sketch (more than `limit` ids)."""
+        if self.sketch is not None:
+            sketch_of(ids, self.sketch)
+            return False
+        self.sessions |= ids
+        if len(self.sessions) <= limit:
+            return False
+        self.sketch = sketch_of(sorted(self.sessions))
+        self.sessions = set()
+        return True
+
+    def merge(self, other: UserEntry) -> None:
+        add_sums(self.sums, other.sums)
+        if other.sketch is None and self.sketch is None:
+            self.sessions |= other.sessions
+            return
+        self.sketch = _union(self, other)
+        self.sessions = set()
+
+    def session_count(self) -> SessionCount:
+        return count_sessions([self.sessions], [self.sketch])
+
+
+def _union(a: UserEntry, b: UserEntry) -> Any:
+    return union_sketch([a.sketch, b.sketch], a.sessions | b.sessions)
+
+
+def distinct_sessions(entries: list[UserEntry]) -> SessionCount:
+    """Distinct sessions over several users' entries (exact unless one of them holds a sketch)."""
+    return count_sessions([e.sessions for e in entries], [e.sketch for e in entries])
 
 
 @dataclass(slots=True)
@@ -98,15 +141,23 @@ class UserPartial:
 
     def merge(self, other: UserPartial) -> UserPartial:
         for user, e in other.users.items():
-            mine = self.entry(user)
-            add_sums(mine.sums, e.sums)
-            mine.sessions |= e.sessions
+            self.entry(user).merge(e)
         return self
 
     def to_doc(self) -> dict[str, object]:
-        return {"users": {u: [e.sums, sorted(e.sessions)] for u, e in self.users.items()}}
+        """`{"users": {user: [sums, sorted session ids]}}`, or `[sums, [], sketch bytes]` past the limit."""
+        return {
+            "users": {
+                u: [e.sums, sorted(e.sessions)] if e.sketch is None else [e.sums, [], dump_sketch(e.sketch)]
+                for u, e in self.users.items()
+            }
+        }
 
     @classmethod
     def from_doc(cls, doc: dict[str, object]) -> UserPartial:
-        users = cast("dict[str, tuple[dict[str, float], list[str]]]", doc.get("users") or {})
-        return cls(users={u: UserEntry(dict(s), set(sess)) for u, (s, sess) in users.items()})
+        users = cast("dict[str, list[Any]]", doc.get("users") or {})
+        return cls(
+            users={
+                u: UserEntry(dict(v[0]), set(v[1]), load_sketch(v[2]) if len(v) > 2 else None) for u, v in users.items()
+            }
+        )

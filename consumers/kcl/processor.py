@@ -5,10 +5,17 @@ daemon over stdin/stdout, so it logs to stderr only. Settings come from the envi
 `AWS_REGION`, `CCSTREAM_*`, see `ProcessorSettings`).
 
 Failure policy (kclpy swallows exceptions from processors and then moves on, which would skip records):
-- a failure while processing a batch exits the process, so the KCL restarts the shard from its last checkpoint;
-- a failed flush keeps the state and is retried with the next batch; after `max_flush_failures` in a row the
-  process exits; nothing is checkpointed that is not written;
+- a record that cannot be decoded is a dead letter (`ShardPipeline`), never a failure: the shard moves on;
+- a transient store failure (throttling, timeouts, 5xx; `consumers.ddb.is_transient`) is retried with backoff
+  inside the store call; if it outlasts that, a failed flush keeps all state and is retried with the next call
+  (backing off), and is counted (`transient_failures` in the shard snapshot, metric `TransientFailures`) while
+  it lasts; nothing is checkpointed that is not written; a transient failure while processing exits, so the KCL
+  replays from the checkpoint;
+- a non-transient failure exits the process (the KCL restarts the shard from its last checkpoint);
 - a row fenced by a newer writer means another worker owns the shard: exit.
+
+Idle flush: on an empty `process_records` call (`callProcessRecordsEvenForEmptyRecordList = true`) after
+`idle_flush_ms` without records, every open row is written and the last record is checkpointed.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from amazon_kclpy.v3 import processor
 
 from consumers.aws import AwsTarget
 from consumers.config import Names, Tunables
+from consumers.ddb import is_transient
 from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.model import Position, SourceRecord
 from consumers.pipeline import ShardPipeline, dead_letters_by_reason
@@ -42,7 +50,6 @@ class ProcessorSettings:
     tunables: Tunables
     target: AwsTarget
     deadletter_bucket: str | None
-    max_flush_failures: int = 5
 
     @classmethod
     def from_env(cls) -> ProcessorSettings:
@@ -56,6 +63,9 @@ class ProcessorSettings:
             user_buckets=int(env.get("CCSTREAM_USER_BUCKETS", t.user_buckets)),
             window_buckets=_parse_per_size(env.get("CCSTREAM_WINDOW_BUCKETS"), t.window_buckets),
             size_flush_interval_ms=_parse_per_size(env.get("CCSTREAM_SIZE_FLUSH_INTERVALS"), t.size_flush_interval_ms),
+            idle_flush_ms=int(env.get("CCSTREAM_IDLE_FLUSH_MS", t.idle_flush_ms)),
+            max_groups_per_window=int(env.get("CCSTREAM_MAX_GROUPS_PER_WINDOW", t.max_groups_per_window)),
+            max_sessions_per_user=int(env.get("CCSTREAM_MAX_SESSIONS_PER_USER", t.max_sessions_per_user)),
         )
         return cls(Names.from_env(), tunables, AwsTarget.from_env(), env.get("CCSTREAM_DEADLETTER_BUCKET"))
 
@@ -85,8 +95,9 @@ class ProcessorSettings:
 
 
 class HealthMetrics:
-    """`ConsumerErrors` and `DeadLetterRecords` (namespace ClaudeCode, dimension Application) for the alarms of
-    infra/streaming.yaml. Best effort: a failure to publish is logged, never allowed to stop the shard."""
+    """`ConsumerErrors`, `DeadLetterRecords` and `TransientFailures` (namespace ClaudeCode, dimension Application)
+    for the alarms of infra/streaming.yaml. Best effort: a failure to publish is logged, never allowed to stop the
+    shard."""
 
     def __init__(self, client: Any, application: str) -> None:
         self.client = client
@@ -154,14 +165,24 @@ def to_source_record(shard_id: str, r: Any) -> SourceRecord:
     )
 
 
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+#: Longest pause between retries of a flush that keeps failing transiently.
+MAX_RETRY_PAUSE_S = 10.0
+
+
 class AggregatorProcessor(processor.RecordProcessorBase):
-    def __init__(self, settings: ProcessorSettings) -> None:
+    def __init__(self, settings: ProcessorSettings, clock_ms: Any = wall_clock_ms) -> None:
         self.settings = settings
         self.pipeline: ShardPipeline | None = None
         self.shard_id = ""
         self._flush_failures = 0
         self.health = settings.health_metrics()
         self._dead_letters_reported = 0
+        self.clock_ms = clock_ms
+        self._last_records_ms = clock_ms()
 
     # -- the five v3 callbacks ------------------------------------------------------------------------------
     def initialize(self, initialize_input: Any) -> None:
@@ -172,18 +193,27 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         )
         self.pipeline.restore(checkpoint)
         self._dead_letters_reported = _dead_letter_total(self.pipeline.counters.values)
+        self._last_records_ms = self.clock_ms()
         log.info("%s: initialized at %s", self.shard_id, initialize_input.sequence_number)
 
     def process_records(self, process_records_input: Any) -> None:
         assert self.pipeline is not None
         records = [to_source_record(self.shard_id, r) for r in process_records_input.records]
+        now = self.clock_ms()
+        if records:
+            self._last_records_ms = now
         try:
             self.pipeline.process(records)
-        except Exception:
-            log.exception("%s: processing failed; exiting so the KCL replays from the last checkpoint", self.shard_id)
+        except Exception as exc:
+            kind = "transient" if is_transient(exc) else "non-transient"
+            log.exception("%s: %s failure processing; exiting so the KCL replays", self.shard_id, kind)
             self._error()
             raise SystemExit(3) from None
-        self._flush_and_checkpoint(process_records_input.checkpointer, force=False)
+        idle_ms = self.settings.tunables.idle_flush_ms
+        idle = not records and idle_ms > 0 and now - self._last_records_ms >= idle_ms
+        if idle and not self.pipeline.needs_idle_flush:
+            return  # idle and clean: nothing to write, nothing to checkpoint
+        self._flush_and_checkpoint(process_records_input.checkpointer, force=idle)
 
     def lease_lost(self, lease_lost_input: Any) -> None:
         log.warning("%s: lease lost; dropping in-memory state", self.shard_id)
@@ -207,7 +237,7 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         assert self.pipeline is not None
         attempts = 5 if required else 1
         snap = None
-        for attempt in range(attempts):
+        for _ in range(attempts):
             try:
                 snap = self.pipeline.flush(force=force)
                 self._flush_failures = 0
@@ -215,15 +245,18 @@ class AggregatorProcessor(processor.RecordProcessorBase):
             except FencedError as exc:
                 log.error("%s: another worker wrote newer rows (%s); exiting", self.shard_id, exc)
                 raise SystemExit(4) from None
-            except Exception as exc:  # any storage failure: keep state, retry later, never checkpoint
+            except Exception as exc:  # keep state, never checkpoint what is not written
                 self._error()
-                self._flush_failures += 1
-                log.warning("%s: flush failed (%s), %d in a row", self.shard_id, exc, self._flush_failures)
-                if self._flush_failures >= self.settings.max_flush_failures:
-                    log.error("%s: flush keeps failing; exiting so the KCL replays", self.shard_id)
+                if not is_transient(exc):
+                    log.exception("%s: flush failed (not transient); exiting so the KCL replays", self.shard_id)
                     raise SystemExit(5) from None
-                if attempt + 1 < attempts:
-                    time.sleep(min(0.2 * 2**attempt, 5))
+                self._flush_failures += 1
+                self.pipeline.counters.add("transient_failures")
+                if self.health is not None:
+                    self.health.emit("TransientFailures", 1)
+                log.warning("%s: flush failed (%s), %d in a row; retrying", self.shard_id, exc, self._flush_failures)
+                # Back off (the KCL calls again right after we return); the state is kept, so nothing is lost.
+                time.sleep(min(0.2 * 2 ** min(self._flush_failures, 6), MAX_RETRY_PAUSE_S))
         else:
             if required:
                 raise SystemExit(5)

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from consumers.sink.base import RowKey
-from consumers.sink.dynamodb import query_items
-from consumers.sink.rows import decode_doc, row_key_from_item, row_type
+from consumers.ddb import from_ddb, query_items, to_ddb, with_backoff
+from consumers.items import decode_doc, row_data, row_key_from_item, row_type
+from consumers.model import RowKey
 from consumers.windows.definitions import MAX_MS, iso
 
 #: (shard, key, document)
@@ -69,7 +69,11 @@ class DynamoRowReader:
         for item in query_items(self.client, f"Query({kwargs['IndexName']})", **kwargs):
             shard, key = row_key_from_item(item)
             if from_ms <= key.start_ms < to_ms:
-                yield shard, key, decode_doc(item["data"])
+                yield shard, key, decode_doc(row_data(item, self._get_part))
+
+    def _get_part(self, key: dict[str, str]) -> dict[str, Any] | None:
+        resp = with_backoff(lambda: self.client.get_item(TableName=self.table, Key=to_ddb(key)), "GetItem(row part)")
+        return from_ddb(resp["Item"]) if "Item" in resp else None
 
 
 def _months(from_ms: int, to_ms: int) -> Iterator[tuple[str, int, int]]:

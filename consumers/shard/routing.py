@@ -1,7 +1,7 @@
 """Which stored rows a fine batch lands in.
 
 A window row holds, for one window (size, start), the signatures whose hash falls into its bucket; a user row the
-users whose hash falls into its bucket (`schemas/keys.py` has the key design). A batch has thousands of signatures
+users whose hash falls into its bucket (`schemas/ITEMS.md` has the item layout). A batch has thousands of signatures
 and users but touches only a few dozen rows, so rows are worked out once per (minute, buckets) group and every
 signature or user only looks its group up.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from consumers.aggregates.batch import FineBatch
 from consumers.aggregates.dimensions import Signature, signature_key
-from consumers.sink.base import RowKey
+from consumers.model import RowKey
 from consumers.windows.definitions import WindowSize
 
 #: Cached hashes are dropped when a cache grows past this (label sets and users churn slowly).

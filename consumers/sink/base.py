@@ -14,25 +14,12 @@ Dedup markers make CloudWatch's own redeliveries (same log events in a new Kines
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Protocol
 
-from consumers.model import DeadLetter, Position
+# The row key lives in `consumers.model` (windows, aggregates and sink all use it); re-exported here.
+from consumers.model import DeadLetter, Position, RowKey, RowKind, window_of
 
-RowKind = Literal["W", "U"]
-
-
-class RowKey(NamedTuple):
-    """One partial row of one shard: kind W (window dims) or U (users, bucketed), window size and start."""
-
-    kind: RowKind
-    size: str
-    start_ms: int
-    bucket: int = 0
-
-
-def window_of(key: RowKey) -> RowKey:
-    """The window a row belongs to (its key with bucket 0): what a bucket count is stored for."""
-    return key._replace(bucket=0)
+__all__ = ["DeadLetter", "Position", "RowKey", "RowKind", "window_of"]
 
 
 @dataclass(frozen=True, slots=True)

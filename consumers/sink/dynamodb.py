@@ -5,21 +5,27 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from consumers.errors import SinkRetryableError
+# Shared client helpers (`consumers/ddb.py`); re-exported for the modules that imported them from here.
+from consumers.ddb import (
+    RETRYABLE_CODES,
+    from_ddb,
+    query_items,
+    to_ddb,
+    with_backoff,
+)
+from consumers.items import row_data
 from consumers.model import Position, parse_position, position_str
 from consumers.sink.base import FencedError, RowKey, RowWrite, ShardSnapshot, StoredRow
 from consumers.sink.rows import (
     decode_doc,
     dedup_key,
     fence_of,
-    row_item,
+    row_items,
     row_key_from_item,
     row_primary_key,
     snapshot_pk,
@@ -27,59 +33,8 @@ from consumers.sink.rows import (
 )
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
-RETRYABLE_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-}
-
-
-def to_ddb(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in item.items()}
-
-
-def from_ddb(item: dict[str, Any]) -> dict[str, Any]:
-    out = {k: _de.deserialize(v) for k, v in item.items()}
-    for k, v in out.items():
-        if isinstance(v, Binary):
-            out[k] = v.value
-    return out
-
-
-def with_backoff(call: Callable[[], T], what: str, attempts: int = 6, base_s: float = 0.1) -> T:
-    """Retry throttling/5xx with exponential backoff; anything else, or the last failure, is raised."""
-    for attempt in range(attempts):
-        try:
-            return call()
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code not in RETRYABLE_CODES or attempt == attempts - 1:
-                if code in RETRYABLE_CODES:
-                    raise SinkRetryableError(f"{what}: {code} after {attempts} attempts") from exc
-                raise
-        except BotoCoreError as exc:
-            if attempt == attempts - 1:
-                raise SinkRetryableError(f"{what}: {exc}") from exc
-        time.sleep(min(base_s * 2**attempt, 5.0))
-    raise AssertionError("unreachable")
-
-
-def query_items(client: Any, what: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Every item a Query returns, page after page (each page with backoff), as plain Python values."""
-    while True:
-        resp = with_backoff(functools.partial(client.query, **kwargs), what)
-        for raw in resp.get("Items", []):
-            yield from_ddb(raw)
-        if "LastEvaluatedKey" not in resp:
-            return
-        kwargs = {**kwargs, "ExclusiveStartKey": resp["LastEvaluatedKey"]}
+__all__ = ["RETRYABLE_CODES", "DynamoStores", "from_ddb", "query_items", "to_ddb", "with_backoff"]
 
 
 class DynamoStores:
@@ -107,7 +62,8 @@ class DynamoStores:
                     item = from_ddb(raw)
                     _, key = row_key_from_item(item)
                     published, buckets = bool(item.get("published")), int(item.get("nb", 0))
-                    out[key] = StoredRow(key, fence_of(item), decode_doc(item["data"]), published, buckets)
+                    data = row_data(item, self._get_part)
+                    out[key] = StoredRow(key, fence_of(item), decode_doc(data), published, buckets)
                 request = resp.get("UnprocessedKeys") or {}
                 for unprocessed in request.values():
                     unprocessed["ConsistentRead"] = True
@@ -121,8 +77,21 @@ class DynamoStores:
         if fenced:
             raise FencedError("; ".join(fenced[:3]))
 
+    def _get_part(self, key: dict[str, str]) -> dict[str, Any] | None:
+        resp = with_backoff(
+            functools.partial(self.client.get_item, TableName=self.table, Key=to_ddb(key), ConsistentRead=True),
+            "GetItem(row part)",
+        )
+        return from_ddb(resp["Item"]) if "Item" in resp else None
+
     def _put_row(self, shard_id: str, w: RowWrite) -> str | None:
-        item = to_ddb(row_item(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published, w.buckets))
+        first, *parts = row_items(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published, w.buckets)
+        for part in parts:  # parts first, under this fence's keys: the row item only points at them once they exist
+            self.write_requests += 1
+            with_backoff(
+                functools.partial(self.client.put_item, TableName=self.table, Item=to_ddb(part)), "PutItem(row part)"
+            )
+        item = to_ddb(first)
         self.write_requests += 1
         try:
             with_backoff(

@@ -1,77 +1,118 @@
-"""How partial rows, dedup markers and shard snapshots map to `ClaudeCodeMetrics` items (see schemas/ITEMS.md)."""
+"""Partial rows as `ClaudeCodeMetrics` items (layout in `consumers/items.py`, documented in schemas/ITEMS.md).
+
+A row is never refused for its size: an encoded document over `MAX_ROW_DATA_BYTES` is split into parts of at most
+`PART_BYTES`, written as extra items (`row_items`); readers put them back together (`consumers.items.row_data`).
+"""
 
 from __future__ import annotations
 
 import logging
-import zlib
-from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
-from consumers.errors import RowTooLargeError
-from consumers.model import Position, parse_position, position_str
-from consumers.sink.base import RowKey
-from consumers.windows.definitions import WINDOW_SIZES, iso
+from consumers.items import (
+    date_time,
+    decode_doc,
+    dedup_key,
+    encode_doc,
+    fence_of,
+    part_sk,
+    row_detail,
+    row_key_from_item,
+    row_primary_key,
+    row_type,
+    snapshot_pk,
+    window_sk_prefix,
+)
+from consumers.model import Position, RowKey, position_str
+from consumers.windows.definitions import iso
+from schemas.keys import SK
 
 log = logging.getLogger(__name__)
 
+__all__ = [  # the item layout helpers are re-exported for callers that import them from here
+    "MAX_ROW_DATA_BYTES",
+    "PART_BYTES",
+    "ROW_SCHEMA_VERSION",
+    "decode_doc",
+    "dedup_key",
+    "fence_of",
+    "row_item",
+    "row_items",
+    "row_key_from_item",
+    "row_primary_key",
+    "row_type",
+    "snapshot_pk",
+    "window_sk_prefix",
+]
+
 ROW_SCHEMA_VERSION = 1
-#: Largest encoded `data` accepted in one row: DynamoDB items are limited to 400 KB, keys and GSI attributes included.
+#: Largest encoded `data` kept in the row item itself: DynamoDB items are limited to 400 KB, keys and GSI
+#: attributes included. Larger documents are split into parts.
 MAX_ROW_DATA_BYTES = 380_000
-_enc = msgspec.msgpack.Encoder()
-_dec = msgspec.msgpack.Decoder()
+#: Size of each part of a split row (the row item holds the first).
+PART_BYTES = 350_000
 
 
-def _date_time(ms: int) -> tuple[str, str, str, str]:
-    dt = datetime.fromtimestamp(ms / 1000, UTC)
-    return dt.strftime("%Y-%m-%d"), dt.strftime("%H:%M:%S"), dt.strftime("%Y-%m"), dt.strftime("%d")
-
-
-def row_type(kind: str, size: str) -> str:
-    """The TYPE part of the sort key: W1M, W1H, W1D (window dims) or U1M, U1H, U1D (users)."""
-    return f"{kind}{WINDOW_SIZES[size].tag}"
-
-
-def row_detail(shard_id: str, key: RowKey) -> str:
-    return f"{shard_id}#{key.bucket:03d}"
-
-
-def row_primary_key(shard_id: str, key: RowKey) -> dict[str, str]:
-    date, hms, _, _ = _date_time(key.start_ms)
-    return {
-        "pk": f"METRICS#{date}",
-        "sk": f"{hms}#{row_type(key.kind, key.size)}#{row_detail(shard_id, key)}",
+def row_items(
+    shard_id: str,
+    key: RowKey,
+    fence: Position,
+    doc: dict[str, object],
+    ttl_s: int,
+    published: bool = False,
+    buckets: int = 0,
+) -> list[dict[str, Any]]:
+    """The items of one row: the row item first, then the extra parts of a split row (to be written before it)."""
+    _, hms, month, day = date_time(key.start_ms)
+    typ = row_type(key.kind, key.size)
+    detail = row_detail(shard_id, key)
+    data = encode_doc(doc)
+    fence_text = position_str(fence)
+    item: dict[str, Any] = {
+        **row_primary_key(shard_id, key),
+        "kind": key.kind,
+        "window": key.size,
+        "window_start": iso(key.start_ms),
+        "start_ms": key.start_ms,
+        "shard": shard_id,
+        "bucket": key.bucket,
+        "fence": fence_text,
+        "v": ROW_SCHEMA_VERSION,
+        "data": data,
+        "ttl": ttl_s,
+        # MetricTypeIndex: every row of one TYPE, time-sorted across days (time-range queries).
+        "gsi2pk": f"TYPE#{typ}",
+        "gsi2sk": f"{iso(key.start_ms)}#{detail}",
     }
-
-
-def _too_large(shard_id: str, key: RowKey, typ: str, size: int) -> None:
-    """Warn at half the item limit, refuse above it — with the setting to raise."""
-    setting = "CCSTREAM_USER_BUCKETS" if key.kind == "U" else f"CCSTREAM_WINDOW_BUCKETS ({key.size}=…)"
-    where = f"{typ} row {iso(key.start_ms)} bucket {key.bucket} of {shard_id} is {size:,} bytes encoded"
-    fix = (
-        f"raise {setting} (e.g. double it) and restart the consumer: windows without rows yet (from the next "
-        f"{key.size} window) use the new count; open windows keep the count their rows were written with, so "
-        "this one stays as large (README § Consumer settings)"
+    if published:
+        item["published"] = True
+    if buckets:
+        item["nb"] = buckets  # the window's bucket count (see `consumers.shard.rowbook`)
+    if key.size == "1d":
+        # MonthlyIndex: the daily rows of a month in one query (monthly views).
+        item["gsi3pk"] = f"MONTH#{month}"
+        item["gsi3sk"] = f"{day}#{hms}#{typ}#{detail}"
+    if len(data) <= MAX_ROW_DATA_BYTES:
+        return [item]
+    chunks = [data[i : i + PART_BYTES] for i in range(0, len(data), PART_BYTES)]
+    log.warning(
+        "%s row %s bucket %d of %s is %s bytes encoded: split into %d items (raise the bucket setting, README "
+        "§ Consumer settings, if this is common)",
+        typ,
+        iso(key.start_ms),
+        key.bucket,
+        shard_id,
+        f"{len(data):,}",
+        len(chunks),
     )
-    if size <= MAX_ROW_DATA_BYTES:
-        log.warning("%s, half of DynamoDB's item limit: %s", where, fix)
-        return
-    raise RowTooLargeError(f"{where}, over the {MAX_ROW_DATA_BYTES:,}-byte limit of one DynamoDB item: {fix}")
-
-
-def encode_doc(doc: dict[str, object]) -> bytes:
-    return zlib.compress(_enc.encode(doc), 1)
-
-
-def decode_doc(data: bytes) -> dict[str, Any]:
-    return _dec.decode(zlib.decompress(data))
-
-
-def window_sk_prefix(shard_id: str, key: RowKey) -> tuple[str, str]:
-    """(pk, sort-key prefix) of every bucket row of `key`'s window and shard."""
-    primary = row_primary_key(shard_id, key)
-    return primary["pk"], primary["sk"].rsplit("#", 1)[0] + "#"
+    item["data"] = chunks[0]
+    item["parts"] = len(chunks)
+    item["pfence"] = fence_text
+    parts = [
+        {"pk": item["pk"], SK: part_sk(item[SK], fence_text, i), "data": chunk, "ttl": ttl_s}
+        for i, chunk in enumerate(chunks[1:], start=1)
+    ]
+    return [item, *parts]
 
 
 def row_item(
@@ -83,51 +124,5 @@ def row_item(
     published: bool = False,
     buckets: int = 0,
 ) -> dict[str, Any]:
-    _, hms, month, day = _date_time(key.start_ms)
-    typ = row_type(key.kind, key.size)
-    detail = row_detail(shard_id, key)
-    data = encode_doc(doc)
-    if len(data) > MAX_ROW_DATA_BYTES // 2:
-        _too_large(shard_id, key, typ, len(data))
-    item: dict[str, Any] = {
-        **row_primary_key(shard_id, key),
-        "kind": key.kind,
-        "window": key.size,
-        "window_start": iso(key.start_ms),
-        "start_ms": key.start_ms,
-        "shard": shard_id,
-        "bucket": key.bucket,
-        "fence": position_str(fence),
-        "v": ROW_SCHEMA_VERSION,
-        "data": data,
-        "ttl": ttl_s,
-        # MetricTypeIndex: every row of one TYPE, time-sorted across days (time-range queries).
-        "gsi2pk": f"TYPE#{typ}",
-        "gsi2sk": f"{iso(key.start_ms)}#{detail}",
-    }
-    if published:
-        item["published"] = True
-    if buckets:
-        item["nb"] = buckets  # the window's bucket count (see `consumers.pipeline`)
-    if key.size == "1d":
-        # MonthlyIndex: the daily rows of a month in one query (monthly views).
-        item["gsi3pk"] = f"MONTH#{month}"
-        item["gsi3sk"] = f"{day}#{hms}#{typ}#{detail}"
-    return item
-
-
-def row_key_from_item(item: dict[str, Any]) -> tuple[str, RowKey]:
-    key = RowKey(item["kind"], item["window"], int(item["start_ms"]), int(item.get("bucket", 0)))
-    return item["shard"], key
-
-
-def fence_of(item: dict[str, Any]) -> Position:
-    return parse_position(item["fence"])
-
-
-def dedup_key(fingerprint: str) -> dict[str, str]:
-    return {"pk": f"DEDUP#{fingerprint}", "sk": "DEDUP"}
-
-
-def snapshot_pk(app: str, shard_id: str) -> str:
-    return f"SHARD#{app}#{shard_id}"
+    """The row item alone (callers that write documents known to fit one item: tests, benchmarks)."""
+    return row_items(shard_id, key, fence, doc, ttl_s, published, buckets)[0]

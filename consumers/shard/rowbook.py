@@ -1,0 +1,198 @@
+"""The exactly-once mechanics of one shard: its open rows, their fences, routing, limits and eviction.
+
+Every row is an absolute partial of its shard up to its fence (`sink/base.py`). `RowBook.apply` adds a fine batch
+covering records first..last to the rows it routes to, skipping rows that already hold it (a reloaded row whose
+fence is at or after `last`) and refusing the batch when a fence falls strictly inside it (the caller then goes
+record by record). `writes` turns the dirty rows of the due (kind, size) pairs into fenced writes; `first_dirty` is
+the earliest record not yet written, which bounds the checkpoint.
+
+Limits (deterministic, so a replay builds the same rows): a window row holds at most its share of
+`max_groups_per_window` distinct signatures, later ones are added to the `__other__` group
+(`limits.groups_overflow.<size>` counts their points); a user entry keeps at most `max_sessions_per_user` session
+ids exactly, then a sketch (`limits.sessions_approximate.<size>` counts the users switched). Both depend only on the
+records of the row in shard order, whatever the batch boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from consumers.aggregates.batch import FineBatch
+from consumers.aggregates.dimensions import Signature, other_key
+from consumers.aggregates.partials import UserPartial, WindowPartial, add_sums
+from consumers.config import Tunables
+from consumers.model import Position, RowKey, window_of
+from consumers.shard.counters import LIMIT_COUNTER, Counters
+from consumers.shard.routing import Router
+from consumers.sink.base import RowStore, RowWrite, StoredRow
+from consumers.windows.definitions import WINDOW_SIZES, WindowSize
+from schemas.catalogue import TOKEN_USAGE
+
+NO_POSITION: Position = (-1, -1)
+Derive = Callable[[Signature, float], tuple[str, float]]
+
+
+@dataclass(slots=True)
+class RowState:
+    key: RowKey
+    partial: WindowPartial | UserPartial
+    base_fence: Position  # the stored row already reflects records up to here
+    first_dirty: Position | None = None  # first record applied since the last write
+    published: bool = False  # this shard's part of a closed 1m window went to CloudWatch
+    group_cap: int = 0  # W rows: distinct signatures kept before `__other__`
+    other: str = ""  # W rows: the `__other__` signature key for this row's attributes
+
+    @property
+    def dirty(self) -> bool:
+        return self.first_dirty is not None
+
+
+class RowBook:
+    def __init__(self, shard_id: str, store: RowStore, sizes: tuple[WindowSize, ...], tunables: Tunables) -> None:
+        self.shard_id = shard_id
+        self.store = store
+        self.sizes = sizes
+        self.tunables = tunables
+        self.router = Router(sizes)
+        self.rows: dict[RowKey, RowState] = {}
+        #: Bucket count per window (`window_of` key): the one its stored rows were written with, else the setting.
+        self.bucket_counts: dict[RowKey, int] = {}
+
+    # ------------------------------------------------------------------------------------------------ apply
+    def apply(self, fine: FineBatch, first: Position, last: Position, derive: Derive, counters: Counters) -> bool:
+        """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
+        fence lies strictly inside that range."""
+        routes = self.router.route(fine, self._window_counts(fine))
+        touched = routes.touched()
+        self._load_missing(touched)
+        rows = self.rows
+        if any(first <= rows[k].base_fence < last for k in touched):
+            return False
+        live = {k for k in touched if rows[k].base_fence < first}  # rows that do not hold this batch yet
+        for k in live:
+            if rows[k].first_dirty is None:
+                rows[k].first_dirty = first
+        window_targets = {g: [rows[k] for k in keys if k in live] for g, keys in routes.window_rows.items()}
+        user_targets = {g: [rows[k] for k in keys if k in live] for g, keys in routes.user_rows.items()}
+
+        overflow: dict[str, int] = {}
+        for group, sig, sig_key, (sums, n) in routes.labels:
+            targets = window_targets[group]
+            if not targets:
+                continue
+            tokens = sums.get(TOKEN_USAGE)
+            derived = None if tokens is None else derive(sig, tokens)
+            for row in targets:
+                partial: WindowPartial = row.partial  # type: ignore[assignment]
+                key = sig_key
+                if key not in partial.sigs and len(partial.sigs) >= row.group_cap:
+                    key = row.other
+                    overflow[row.key.size] = overflow.get(row.key.size, 0) + n
+                partial.add_sums(key, sums)
+                if derived:
+                    partial.add(key, derived[0], derived[1])
+                partial.points += n
+        limit = self.tunables.max_sessions_per_user
+        for ugroup, user, (usums, sessions) in routes.users:
+            for row in user_targets[ugroup]:
+                entry = row.partial.entry(user)  # type: ignore[union-attr]
+                add_sums(entry.sums, usums)
+                if sessions and entry.add_sessions(sessions, limit):
+                    counters.add(f"{LIMIT_COUNTER}sessions_approximate.{row.key.size}")
+        for size, n in overflow.items():
+            counters.add(f"{LIMIT_COUNTER}groups_overflow.{size}", n)
+        return True
+
+    def _configured_buckets(self, window: RowKey) -> int:
+        if window.kind == "U":
+            return max(1, self.tunables.user_buckets)
+        return max(1, self.tunables.window_buckets.get(window.size, 1))
+
+    def _window_counts(self, fine: FineBatch) -> dict[tuple[str, int], tuple[int, ...]]:
+        """Bucket counts of the windows the batch touches, per (kind, minute) and window size (`WindowCounts`).
+
+        A window first touched in this process is looked up: with stored rows it keeps the count they were
+        written with (a changed setting must not move a replayed record to a row that does not hold it yet);
+        without rows it takes the current setting."""
+        windows = {
+            (kind, minute): tuple(RowKey(kind, z.name, z.start_of(minute)) for z in self.sizes)  # type: ignore[arg-type]
+            for kind, keys in (("W", fine.labels), ("U", fine.users))
+            for minute in {m for m, _ in keys}
+        }
+        known = self.bucket_counts
+        wanted = {w for ws in windows.values() for w in ws if w not in known}
+        if wanted:
+            stored = self.store.bucket_counts(self.shard_id, sorted(wanted))
+            for window in wanted:
+                known[window] = stored.get(window) or self._configured_buckets(window)
+        return {km: tuple(known[w] for w in ws) for km, ws in windows.items()}
+
+    def _load_missing(self, keys: set[RowKey]) -> None:
+        missing = [k for k in keys if k not in self.rows]
+        if not missing:
+            return
+        stored = self.store.load_rows(self.shard_id, missing)
+        for k in missing:
+            self.rows[k] = self._row_from_store(k, stored.get(k))
+
+    def _row_from_store(self, key: RowKey, stored: StoredRow | None) -> RowState:
+        if key.kind == "W":
+            buckets = self.bucket_counts.get(window_of(key)) or 1
+            cap = -(-self.tunables.max_groups_per_window // buckets)  # this row's share, rounded up
+            partial = WindowPartial() if stored is None else WindowPartial.from_doc(stored.doc)
+            if stored is None:
+                return RowState(key, partial, NO_POSITION, group_cap=cap, other=other_key(partial.attrs))
+            return RowState(
+                key, partial, stored.fence, published=stored.published, group_cap=cap, other=other_key(partial.attrs)
+            )
+        upartial = UserPartial() if stored is None else UserPartial.from_doc(stored.doc)
+        if stored is None:
+            return RowState(key, upartial, NO_POSITION)
+        return RowState(key, upartial, stored.fence, published=stored.published)
+
+    # ------------------------------------------------------------------------------------------------ writes
+    def writes(self, due: set[tuple[str, str]], position: Position) -> list[RowWrite]:
+        """Fenced writes (at `position`, the last record applied) of the dirty rows of the due (kind, size)."""
+        counts = self.bucket_counts
+        return [
+            RowWrite(r.key, position, r.partial.to_doc(), ttl_s(r.key), r.published, counts[window_of(r.key)])
+            for r in self.rows.values()
+            if r.dirty and (r.key.kind, r.key.size) in due
+        ]
+
+    def mark_written(self, writes: list[RowWrite]) -> None:
+        for w in writes:
+            self.rows[w.key].first_dirty = None
+
+    def first_dirty(self) -> Position | None:
+        """The earliest record some row holds in memory only (nothing at or after it may be checkpointed)."""
+        dirty = [r.first_dirty for r in self.rows.values() if r.first_dirty is not None]
+        return min(dirty) if dirty else None
+
+    @property
+    def dirty(self) -> bool:
+        return any(r.dirty for r in self.rows.values())
+
+    # ------------------------------------------------------------------------------------------------ memory
+    def evict(self, watermark_ms: int) -> None:
+        """Forget clean rows of windows long closed, and the bucket counts of windows with no row left in memory."""
+
+        def closed_long_ago(key: RowKey) -> bool:
+            size = WINDOW_SIZES[key.size]
+            return size.end_of(key.start_ms) + size.keep_after_end_ms < watermark_ms
+
+        for key in [k for k, r in self.rows.items() if not r.dirty and closed_long_ago(k)]:
+            del self.rows[key]
+        kept = {window_of(k) for k in self.rows}
+        for window in [w for w in self.bucket_counts if w not in kept and closed_long_ago(w)]:
+            del self.bucket_counts[window]
+
+    def drop(self) -> None:
+        self.rows.clear()
+        self.bucket_counts.clear()
+
+
+def ttl_s(key: RowKey) -> int:
+    size = WINDOW_SIZES[key.size]
+    return (size.end_of(key.start_ms) + size.ttl_ms) // 1000
