@@ -210,7 +210,7 @@ def parse_document(
 
     attributes = _limit_attributes(attributes, limits, rejected)
     points: list[DataPoint] = []
-    names = sorted(values)
+    names = list(values)  # key order of the line: deterministic
     if len(names) > limits.max_points:
         dropped = names[limits.max_points :]
         rejected.append(Rejected(dropped[0], "points_limited", f"{len(dropped)} values beyond {limits.max_points}"))
@@ -218,7 +218,8 @@ def parse_document(
     budget = limits.max_points  # list values (an EMF array of values) count item by item
     for name in names:
         raw = values[name]
-        unit = declared.get(name) or (METRICS[name].emf_unit if name in METRICS else "")
+        # The declared unit wins, even "" (what awsemf writes for unit-less metrics); else the catalogue's.
+        unit = declared[name] if name in declared else (METRICS[name].emf_unit if name in METRICS else "")
         items = raw if isinstance(raw, list) else (raw,)
         if len(items) > budget:
             extra = f"{len(items) - budget} values beyond {limits.max_points}"

@@ -53,6 +53,7 @@ class _Metric(msgspec.Struct, gc=False):
 
 class _Directive(msgspec.Struct, gc=False):
     Metrics: list[_Metric] = []
+    Dimensions: list[list[str]] = []  # validated only: a wrong type sends the line to the generic path
 
 
 class _Aws(msgspec.Struct, gc=False):
