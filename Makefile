@@ -47,7 +47,7 @@ $(UV): requirements/uv.lock.txt
 	touch $(UV)
 lock: $(UV)
 	$(UV) pip compile pyproject.toml requirements/build.in --extra dev --extra emulator $(LOCK_FOR) $(UPGRADE) -o $(LOCK)
-	$(UV) pip compile pyproject.toml $(LOCK_FOR) $(UPGRADE) -o requirements/runtime.lock.txt
+	$(UV) pip compile pyproject.toml requirements/build.in $(LOCK_FOR) $(UPGRADE) -o requirements/runtime.lock.txt
 	$(UV) pip compile requirements/checkov.in $(LOCK_FOR) $(UPGRADE) -o $(CHECKOV_LOCK)
 	$(UV) pip compile requirements/lambda.in -c $(LOCK) --only-binary :all: --generate-hashes --no-header --quiet \
 		--python-version 3.12 --python-platform x86_64-manylinux_2_17 $(UPGRADE) -o requirements/lambda.lock.txt

@@ -3,18 +3,25 @@
 #
 # Build (from the repository root):  docker build -f docker/generator.Dockerfile -t ccstream-cli .
 
-FROM python:3.11-slim-bookworm AS build
+# Base image pinned by tag, and by digest through --build-arg PYTHON_DIGEST=@sha256:<64 hex> (see consumer.Dockerfile).
+# Python packages come only from requirements/runtime.lock.txt (--require-hashes --no-deps).
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG PYTHON_DIGEST=
+
+FROM ${PYTHON_IMAGE}${PYTHON_DIGEST} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/ccstream
 ENV PATH=/opt/ccstream/bin:$PATH
 WORKDIR /src
+COPY requirements/runtime.lock.txt ./requirements/
+RUN pip install --require-hashes --no-deps -r requirements/runtime.lock.txt
 COPY pyproject.toml README.md* ./
 COPY schemas ./schemas
 COPY consumers ./consumers
-RUN pip install .
+RUN pip install --no-deps --no-build-isolation . && pip check
 COPY infra /opt/ccstream/infra
 
-FROM python:3.11-slim-bookworm
+FROM ${PYTHON_IMAGE}${PYTHON_DIGEST}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY --from=build /opt/ccstream /opt/ccstream
 ENV PATH=/opt/ccstream/bin:$PATH \
