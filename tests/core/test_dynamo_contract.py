@@ -50,8 +50,8 @@ def test_crashes_on_dynamodb(aws: AwsTarget, monkeypatch: pytest.MonkeyPatch, se
     create_metrics_table(client, table)
     by_shard, points = scenario.build_shards(300 + seed, 30)
     stores = CrashingDynamo(client, table)
-    crashes = scenario.consume(by_shard, stores, random.Random(seed), crash_rate=0.4)
-    assert crashes > 0
+    run = scenario.consume(by_shard, stores, random.Random(seed), crash_rate=0.4)
+    assert run.crashes > 0 and run.mid_stream_restarts > 0
     _reader_check(monkeypatch, DynamoRowReader(client, table), points)
 
 
@@ -94,8 +94,8 @@ def test_bucket_counts_can_change_at_restarts_on_dynamodb(aws: AwsTarget, monkey
     create_metrics_table(client, table)
     by_shard, points = scenario.build_shards(400, 30)
     stores = CrashingDynamo(client, table)
-    crashes = scenario.consume(by_shard, stores, random.Random(3), crash_rate=0.5, retune=scenario.random_buckets)
-    assert crashes > 1
+    run = scenario.consume(by_shard, stores, random.Random(3), crash_rate=0.5, retune=scenario.random_buckets)
+    assert run.crashes > 1 and run.mid_stream_restarts > 0
     _reader_check(monkeypatch, DynamoRowReader(client, table), points)
     stored = client.scan(TableName=table, ProjectionExpression="sk, nb")["Items"]
     rows = [i for i in stored if i["sk"]["S"].count("#") >= 3]  # window and user rows (not markers, snapshots)

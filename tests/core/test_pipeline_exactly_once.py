@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 
 import pytest
 
@@ -61,17 +62,29 @@ def build_shards(seed: int, n_records: int, shards: int = 2) -> tuple[dict[str, 
     return by_shard, points
 
 
-def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None, retune=None):  # type: ignore[no-untyped-def]
+#: Flush intervals that fit the driver's clock (1–9 ms per batch): every kind and size of row is written every few
+#: batches, so checkpoints move through the stream and crashes restart from the middle of it.
+DRIVER_TUNABLES = Tunables(flush_interval_ms=3, user_flush_interval_ms=6, size_flush_interval_ms={"1h": 6, "1d": 10})
+
+
+@dataclass
+class Run:
+    crashes: int = 0
+    #: restarts that resumed from a checkpoint strictly inside the shard's records (not its start, not its end)
+    mid_stream_restarts: int = 0
+
+
+def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None, retune=None) -> Run:  # type: ignore[no-untyped-def]
     """Drive each shard like the KCL would: batches, flushes, checkpoints; crash and restart at random.
     `retune(rng)`, when given, picks the settings of every restarted pipeline (an operator changing them)."""
-    tunables = tunables or Tunables(flush_interval_ms=5, user_flush_interval_ms=15)
-    crashes = 0
+    tunables = tunables or DRIVER_TUNABLES
+    run = Run()
     for shard, records in by_shard.items():
         clock = [0]
         checkpoint = None
 
         def new_pipeline(shard=shard, clock=clock):  # type: ignore[no-untyped-def]
-            settings = retune(rng) if retune and crashes else tunables  # noqa: B023 - after the first crash
+            settings = retune(rng) if retune and run.crashes else tunables  # after the first crash
             p = ShardPipeline("app", shard, stores.stores(), settings, clock_ms=lambda: clock[0])
             p.restore(checkpoint)  # noqa: B023 - deliberately the *current* checkpoint
             return p
@@ -97,14 +110,16 @@ def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None, retune=None): 
                     pipe.remember_checkpoint(snap)
                     checkpoint = snap.position
             except Crash:
-                crashes += 1
+                run.crashes += 1
+                if checkpoint is not None and checkpoint != records[-1].position:
+                    run.mid_stream_restarts += 1
                 stores.fail_after = None
                 pipe = new_pipeline()
                 i = 0  # replay from the checkpoint
                 continue
             if i >= len(records) and not pipe.has_unflushed:
                 break
-    return crashes
+    return run
 
 
 def assert_matches(stores: MemoryStores, points: list[Point]) -> None:
@@ -145,16 +160,18 @@ def test_clean_run_matches_independent_sums() -> None:
 def test_crashes_anywhere_never_drop_or_double_count(seed: int) -> None:
     by_shard, points = build_shards(100 + seed, 80)
     stores = CrashingStores()
-    crashes = consume(by_shard, stores, random.Random(seed), crash_rate=0.4)
-    assert crashes > 0
+    run = consume(by_shard, stores, random.Random(seed), crash_rate=0.4)
+    assert run.crashes > 0
+    assert run.mid_stream_restarts > 0  # the replay really started from the middle of the stream
     assert_matches(stores, points)
 
 
 def random_buckets(rng: random.Random) -> Tunables:
     """Bucket counts an operator might switch to at a restart (1 = a single row per window)."""
     return Tunables(
-        flush_interval_ms=5,
-        user_flush_interval_ms=15,
+        flush_interval_ms=DRIVER_TUNABLES.flush_interval_ms,
+        user_flush_interval_ms=DRIVER_TUNABLES.user_flush_interval_ms,
+        size_flush_interval_ms=DRIVER_TUNABLES.size_flush_interval_ms,
         user_buckets=rng.choice([1, 2, 3, 5, 16]),
         window_buckets={size: rng.choice([1, 2, 3, 4]) for size in SIZES},
     )
@@ -166,8 +183,8 @@ def test_bucket_counts_can_change_at_any_restart(seed: int) -> None:
     replay routes every record to the row that already holds it; new windows take the new count."""
     by_shard, points = build_shards(200 + seed, 80)
     stores = CrashingStores()
-    crashes = consume(by_shard, stores, random.Random(seed), crash_rate=0.5, retune=random_buckets)
-    assert crashes > 1
+    run = consume(by_shard, stores, random.Random(seed), crash_rate=0.5, retune=random_buckets)
+    assert run.crashes > 1 and run.mid_stream_restarts > 0
     assert_matches(stores, points)
     counts = {(k.kind, k.size, k.start_ms): row.buckets for (_, k), row in stores.rows.items()}
     assert len(set(counts.values())) > 1  # several counts really were in use
@@ -183,7 +200,8 @@ def test_cloudwatch_redelivery_counts_once() -> None:
         for k, r in enumerate(by_shard[s]):
             redelivered[other].append(SourceRecord(other, 2 * 10**55 + k, 0, r.partition_key, r.data, r.arrival_ms))
     stores = CrashingStores()
-    consume(redelivered, stores, random.Random(7), crash_rate=0.3)
+    run = consume(redelivered, stores, random.Random(7), crash_rate=0.3)
+    assert run.mid_stream_restarts > 0
     assert_matches(stores, points)
     dup = sum(s.counters.get("duplicate_records", 0) for v in stores.snapshots.values() for s in v[-1:])
     assert dup == sum(len(v) for v in by_shard.values())
