@@ -9,8 +9,10 @@ the datums in requests of at most 1,000 datums and well under 1 MB.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -164,11 +166,29 @@ def metric_data_for_window(window_start_ms: int, partial: WindowPartial, ratios:
             data.append(datum(name, value, []))
     for dim_set in DIMENSION_SETS:
         for values, named in sorted(named_values(partial, dim_set).items()):
-            dims = [{"Name": n, "Value": v[:1024]} for n, v in zip(dim_set, values, strict=True)]
+            dims = [{"Name": n, "Value": dimension_value(v)} for n, v in zip(dim_set, values, strict=True)]
             for name in _METRICS_OF_SET[dim_set]:
                 if named.get(name):
                     data.append(datum(name, named[name], dims))
     return data
+
+
+#: CloudWatch dimension values: 1-1,024 characters, ASCII, not only whitespace.
+MAX_DIMENSION_CHARS = 1024
+
+
+def dimension_value(value: str) -> str:
+    """A value CloudWatch accepts, the same for the same input: accents folded (`Développement` → `Developpement`),
+    other non-ASCII characters and control characters replaced by `_`, blank → `(none)`. A value that had to
+    change (or is too long) gets `~` and 8 hex digits of its SHA-256, so two different values never merge."""
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    clean = "".join(c if " " <= c <= "~" else "_" for c in folded).strip()
+    if clean == value and 0 < len(value) <= MAX_DIMENSION_CHARS:
+        return value
+    if not clean:
+        clean = "(none)"
+    tag = "~" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return clean[: MAX_DIMENSION_CHARS - len(tag)] + tag
 
 
 def _size(datum: dict[str, Any]) -> int:
@@ -182,20 +202,54 @@ class CloudWatchPublisher:
         self.client = client
         self.namespace = namespace
         self.calls = 0
+        self.refused = 0  # datums CloudWatch refused even alone (validation), dropped and logged
         self._log = log or logging.getLogger(__name__).debug
 
     def publish(self, data: list[dict[str, Any]]) -> int:
         """Send every datum; returns the number of PutMetricData calls made."""
         calls = 0
         for chunk in chunks(data):
-            self.client.put_metric_data(Namespace=self.namespace, MetricData=chunk)
+            try:
+                self.client.put_metric_data(Namespace=self.namespace, MetricData=chunk)
+            except Exception as exc:  # a refused chunk: send its datums in small pieces, skip only what is refused
+                if not _is_invalid_request(exc) or len(chunk) == 1:
+                    raise
+                calls += self._publish_split(chunk)
+                continue
             calls += 1
         self.calls += calls
         self._log(f"published {len(data)} datums to {self.namespace} in {calls} call(s)")
         return calls
 
+    def _publish_split(self, chunk: list[dict[str, Any]]) -> int:
+        """Send `chunk` again in halves, down to single datums; a single refused datum is logged and dropped."""
+        calls = 0
+        stack = [chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]]
+        while stack:
+            part = stack.pop()
+            if not part:
+                continue
+            try:
+                self.client.put_metric_data(Namespace=self.namespace, MetricData=part)
+                calls += 1
+            except Exception as exc:
+                if not _is_invalid_request(exc):
+                    raise
+                if len(part) == 1:
+                    self.refused += 1
+                    logging.getLogger(__name__).warning("datum refused by CloudWatch, dropped: %s (%s)", part[0], exc)
+                else:
+                    stack += [part[: len(part) // 2], part[len(part) // 2 :]]
+        return calls
+
     def publish_window(self, window_start_ms: int, partial: WindowPartial, ratios: bool = True) -> int:
         return self.publish(metric_data_for_window(window_start_ms, partial, ratios))
+
+
+def _is_invalid_request(exc: Exception) -> bool:
+    """A validation refusal (the request itself is wrong), as opposed to throttling or a server error."""
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return code in {"InvalidParameterValue", "InvalidParameterCombination", "MissingParameter", "ValidationError"}
 
 
 def chunks(
