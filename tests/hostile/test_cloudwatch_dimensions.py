@@ -34,7 +34,7 @@ class RefusingClient:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
-    def put_metric_data(self, Namespace: str, MetricData: list[dict[str, Any]]) -> None:  # noqa: N803
+    def put_metric_data(self, Namespace: str, MetricData: list[dict[str, Any]]) -> None:
         for d in MetricData:
             for dim in d.get("Dimensions", []):
                 if not dim["Value"].isascii():
