@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES
+from consumers.athena.views import ALL_VIEW
 from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.emulator import EmbeddedEmulator
@@ -207,7 +208,10 @@ def _groupings() -> list[tuple[str, ...]]:
 
 
 def _same(got: dict[Any, float], exp: dict[Any, float]) -> None:
-    assert got.keys() == exp.keys()
+    missing, extra = sorted(exp.keys() - got.keys(), key=str), sorted(got.keys() - exp.keys(), key=str)
+    assert not missing and not extra, (
+        f"{len(missing)} missing, e.g. {missing[:3]}; {len(extra)} extra, e.g. {extra[:3]}"
+    )
     bad = {k: (got[k], v) for k, v in exp.items() if not math.isclose(got[k], v, rel_tol=1e-12, abs_tol=1e-12)}
     assert not bad
 
@@ -256,7 +260,7 @@ def test_lake_equals_the_otlp_sums_through_ccstream_athena_run(delivered: Delive
     for _size, ms in oracle.WINDOWS_MS.items():
         sql = (
             f'SELECT metric, "timestamp" - ("timestamp" % {ms}) AS window_start, {columns}, SUM(value) AS total '
-            f'FROM metrics WHERE metric LIKE \'claude_code.%\' GROUP BY metric, "timestamp" - ("timestamp" % {ms}), '
+            f'FROM {ALL_VIEW} WHERE metric LIKE \'claude_code.%\' GROUP BY metric, "timestamp" - ("timestamp" % {ms}), '
             f"{columns}"
         )
         result = CliRunner().invoke(
