@@ -1,4 +1,8 @@
-"""What the aggregator has done so far, from its shard snapshots (the counters saved with each checkpoint)."""
+"""What the aggregator has done so far, from its shard snapshots (the counters saved with each checkpoint).
+
+`pipeline_status` sums them over the stream's shards; `status_fields` words them, in one order, for both the live
+view and the plain progress lines of `ccstream up`.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,20 @@ class PipelineStatus:
     @property
     def dead_letters_by_reason(self) -> dict[str, int]:
         return dead_letters_by_reason(self.counters)
+
+
+def status_fields(status: PipelineStatus, now_ms: int) -> list[tuple[str, str]]:
+    """(label, text) pairs: points aggregated, windows written, duplicates dropped, dead letters, lag."""
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(status.dead_letters_by_reason.items())) or "none"
+    fields = [
+        ("points aggregated", f"{status.get('points'):,} from {status.get('records'):,} records"),
+        ("windows written", f"{status.get('rows_written'):,} row writes (1m/1h/1d partials)"),
+        ("duplicates dropped", f"{status.get('duplicate_records'):,} records"),
+        ("dead letters", f"{status.dead_letters:,} ({reasons})"),
+    ]
+    if status.watermark_ms:
+        fields.append(("lag", f"{max(0, now_ms - status.watermark_ms) / 1000:,.0f}s behind newest event time"))
+    return fields
 
 
 def pipeline_status(kinesis: Any, ddb: Any, names: Names) -> PipelineStatus:

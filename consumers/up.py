@@ -168,7 +168,16 @@ def _guard(name: str, fn: Callable[[], None], state: UpState, stop: threading.Ev
     return t
 
 
-def run_up(opts: UpOptions, names: Names, render: Callable[[UpState], None], say: Callable[[str], None]) -> int:
+def run_up(
+    opts: UpOptions,
+    names: Names,
+    render: Callable[[UpState], None],
+    say: Callable[[str], None],
+    stop: threading.Event | None = None,
+) -> int:
+    """Run everything until `stop` is set (the CLI sets it on SIGINT and SIGTERM) or Ctrl-C; then stop every part
+    gracefully (the KCL daemons give their processors shutdown_requested, so they flush and checkpoint) and return
+    0, or 1 when a part failed. `render` is called about every second with the shared state."""
     emulator = EmbeddedEmulator(port=opts.port).start()
     target = AwsTarget(emulator.url, opts.region)
     # Child processes (the KCL daemons and their record processors) inherit where AWS is.
@@ -182,12 +191,16 @@ def run_up(opts: UpOptions, names: Names, render: Callable[[UpState], None], say
     os.environ.setdefault("CCSTREAM_USER_FLUSH_INTERVAL_MS", "5000")
     say(f"embedded emulator on {emulator.url}")
     state = UpState()
-    stop = threading.Event()
+    stop = stop if stop is not None else threading.Event()
     try:
         from consumers.deploy.deployer import deploy
 
         state.phase = "deploying"
         deploy(target, names, list(opts.stacks) if opts.stacks else None, progress=say)
+        if stop.is_set():  # asked to stop while deploying: nothing else was started
+            state.phase = "stopped"
+            render(state)
+            return 0
         state.phase = "running"
         threads = [
             _guard("consumer", lambda: _consume(target, names, opts, state, stop), state, stop),
@@ -207,6 +220,8 @@ def run_up(opts: UpOptions, names: Names, render: Callable[[UpState], None], say
         stop.set()
         for t in threads:
             t.join(timeout=60)
+        state.phase = "stopped"
+        render(state)
         return 1 if state.errors else 0
     finally:
         emulator.stop()
