@@ -1,9 +1,14 @@
 """Replay tests over the committed fixtures: expected aggregates computed independently from the files
-(tests/e2e/independent.py), compared exactly (floats to 1e-9 relative)."""
+(tests/e2e/independent.py), compared exactly (floats to 1e-9 relative).
+
+The `collector.*` fixtures were written by the real collector (tests/fixtures/README.md); their expected values
+come from the OTLP the simulated CLI processes sent (`collector.otlp.jsonl`), read here with plain json and the
+collector's documented attribute rules, not from the EMF lines."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -20,8 +25,9 @@ from consumers.sink.dynamodb import DynamoStores
 from consumers.sink.memory import MemoryStores
 from consumers.status import pipeline_status
 from tests.core.tables import create_metrics_table
+from tests.core.telemetry import Point
 from tests.e2e.harness import deployed_stack
-from tests.e2e.independent import FIXTURES, emf_fixture, kinesis_fixture
+from tests.e2e.independent import FIXTURES, emf_fixture, kinesis_fixture, points_of_line
 from tests.e2e.test_aggregator_e2e import assert_aggregates
 
 pytestmark = pytest.mark.emulator
@@ -36,6 +42,76 @@ def shards_of(records: list[dict[str, str]], shards: int = 2) -> dict[str, list[
         data = base64.b64decode(rec["Data"])
         out[shard].append(SourceRecord(shard, 10**50 + seq, 0, rec["PartitionKey"], data, 0))
     return out
+
+
+#: What collector/config.yaml does to every point before awsemf writes it, in the local run that made the fixtures:
+#: the resource processor upserts deployment.environment; resource_to_telemetry_conversion copies every resource
+#: attribute onto the point, overwriting a point attribute of the same key; awsemf writes bools as "true"/"false"
+#: and adds `OTelLib` (the scope name).
+COLLECTOR_RESOURCE_UPSERTS = {"deployment.environment": "local"}
+
+
+def _any_value(value: dict[str, object]) -> str:
+    ((kind, v),) = value.items()
+    if kind == "boolValue":
+        return "true" if v else "false"
+    return str(v)
+
+
+def otlp_points(name: str, shift_ms: int = 0) -> list[Point]:
+    """Data points of a `*.otlp.jsonl` file (one ExportMetricsServiceRequest per line), labelled as awsemf labels
+    them: point attributes, then resource attributes over them."""
+    out = []
+    for line in (FIXTURES / name).read_text().splitlines():
+        for rm in json.loads(line)["resourceMetrics"]:
+            resource = {kv["key"]: _any_value(kv["value"]) for kv in rm["resource"]["attributes"]}
+            resource.update(COLLECTOR_RESOURCE_UPSERTS)
+            for sm in rm["scopeMetrics"]:
+                for metric in sm["metrics"]:
+                    assert metric["sum"]["aggregationTemporality"] == 1  # delta: awsemf passes it through unchanged
+                    for dp in metric["sum"]["dataPoints"]:
+                        attrs = {kv["key"]: _any_value(kv["value"]) for kv in dp["attributes"]}
+                        attrs.update(resource)
+                        attrs["OTelLib"] = sm["scope"]["name"]  # awsemf labels every line with the scope name
+                        ts = int(dp["timeUnixNano"]) // 1_000_000 + shift_ms
+                        out.append(Point(ts, metric["name"], float(dp["asDouble"]), attrs))
+    return out
+
+
+def _multiset(points: list[Point]) -> list[tuple[object, ...]]:
+    return sorted((p.ts, p.metric, p.value, tuple(sorted(p.attrs.items()))) for p in points)
+
+
+def test_collector_fixtures_carry_exactly_the_points_that_were_sent() -> None:
+    """The captured Kinesis records and the EMF lines hold every OTLP point once, with the collector's labels."""
+    sent = otlp_points("collector.otlp.jsonl")
+    _, in_kinesis = kinesis_fixture("collector.kinesis.jsonl")
+    assert len(sent) > 100
+    assert _multiset(in_kinesis) == _multiset(sent)
+    assert _multiset(emf_fixture("collector.emf.ndjson")) == _multiset(sent)
+
+
+def test_collector_fixture_in_process_exact(aws: AwsTarget) -> None:
+    records, _ = kinesis_fixture("collector.kinesis.jsonl")
+    points = otlp_points("collector.otlp.jsonl")
+    client = aws.client("dynamodb")
+    table = "fixture-collector"
+    create_metrics_table(client, table)
+    ddb = DynamoStores(client, table)
+    for shard, recs in shards_of(records).items():
+        p = ShardPipeline("app", shard, Stores(ddb, ddb, ddb, MemoryStores()), Tunables(), clock_ms=lambda: 0)
+        p.process(recs)
+        p.remember_checkpoint(p.flush(force=True))  # type: ignore[arg-type]
+        assert not [k for k in p.counters.values if k.startswith("dead_letters.")], p.counters.values
+        assert p.counters.values["points"] == sum(1 for r in recs for _ in _points_of_record(r))
+    from consumers.query.reader import DynamoRowReader
+
+    assert_aggregates(DynamoRowReader(client, table), points)
+
+
+def _points_of_record(rec: SourceRecord) -> list[Point]:
+    env = json.loads(gzip.decompress(rec.data))
+    return [p for ev in env["logEvents"] for p in points_of_line(ev["message"])]
 
 
 def test_midnight_fixture_in_process_exact_and_few_writes(aws: AwsTarget, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,6 +161,24 @@ def test_bad_corpus_outcomes_match_the_hand_written_expectation() -> None:
     assert p.counters.values["points"] == expected["points_kept"] == len(points)
     assert p.counters.values["control_messages"] == expected["control_records"]
     assert all(dl.payload for dl in stores.letters.values())
+
+
+@pytest.mark.kcl
+def test_collector_fixtures_through_the_real_daemon_twice_count_once(aws: AwsTarget, tmp_path: Path) -> None:
+    """collector.kinesis.jsonl via PutRecords twice (a redelivery) and collector.emf.ndjson via PutLogEvents →
+    the subscription filter → the same stream: each OTLP point counts once per path."""
+    with deployed_stack(aws, tmp_path) as stack:
+        kin = FIXTURES / "collector.kinesis.jsonl"
+        first = replay_paths(aws, stack.names, [kin])
+        replay_paths(aws, stack.names, [kin])
+        emf = replay_paths(aws, stack.names, [FIXTURES / "collector.emf.ndjson"], shift_to_now=True)
+        assert emf.log_events_sent == len((FIXTURES / "collector.emf.ndjson").read_text().splitlines())
+        assert stack.consume(until_idle_s=3, timeout_s=300) == 0
+        points = otlp_points("collector.otlp.jsonl") + otlp_points("collector.otlp.jsonl", emf.shifted_by_ms)
+        status = pipeline_status(aws.client("kinesis"), aws.client("dynamodb"), stack.names)
+        assert status.dead_letters == 0, status.counters
+        assert_aggregates(stack.reader, points)
+        assert status.get("duplicate_records") == first.kinesis_records_sent
 
 
 @pytest.mark.kcl
