@@ -293,3 +293,27 @@ def test_collector_wrote_one_line_per_group_into_cloudwatch_logs(delivered: Deli
             if key in CLAUDE_METRICS:
                 seen[(key, int(ts))] += 1
     assert seen == sent
+
+
+def test_ccstream_query_command_prints_the_otlp_sums(delivered: Delivered) -> None:
+    """The same numbers through the `ccstream query --json` command a person types."""
+    from consumers.cli.app import app
+    from consumers.windows.definitions import iso
+
+    assert delivered.consume_code == 0
+    names: Names = delivered.stack.names
+    env = {"AWS_ENDPOINT_URL": delivered.stack.target.endpoint_url, "AWS_REGION": "us-east-1"}
+    env |= {"CCSTREAM_PREFIX": names.prefix, "CCSTREAM_TABLE": names.table, "CCSTREAM_LOG_GROUP": names.log_group}
+    lo, hi = _range(delivered.points)
+    by = ("department", "team.id")
+    for metric in sorted(CLAUDE_METRICS):
+        args = ["query", metric, "--window", "1h", "--from", iso(lo), "--to", iso(hi), "--json"]
+        result = CliRunner().invoke(app, [*args, *(x for a in by for x in ("--by", a))], env=env)
+        assert result.exit_code == 0, result.output
+        got = {(r["window_start"], r["department"], r["team.id"]): r["value"] for r in json.loads(result.stdout)}
+        exp = {
+            (iso(start), *labels): v
+            for (start, m, *labels), v in oracle.totals(delivered.points, 3_600_000, by).items()
+            if m == metric
+        }
+        _same(got, exp)
