@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -40,9 +41,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def collector_command(settings: CollectorSettings, cache_dir: Path | None = None) -> tuple[list[str], dict[str, str]]:
-    """The argv and full environment that run the collector with `settings`."""
+def collector_command(
+    settings: CollectorSettings, cache_dir: Path | None = None, config_overrides: Sequence[str] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and full environment that run the collector with `settings`.
+
+    `config_overrides` are `--set` values (`exporters::awsemf::disable_metric_extraction=true`), for measurements.
+    """
     argv = [str(collector_binary(cache_dir)), f"--config={collector_config()}"]
+    argv += [f"--set={override}" for override in config_overrides]
     env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
     if settings.endpoint_url and not env.get("AWS_ACCESS_KEY_ID"):
         # An emulator accepts any credentials; give the AWS SDK some so a fresh shell just works.
@@ -141,6 +148,7 @@ def start_collector(
     bearer_token: str | None = None,
     batch_timeout: str = "1s",
     cache_dir: Path | None = None,
+    config_overrides: Sequence[str] = (),
 ) -> RunningCollector:
     """Start the collector against `endpoint_url` and wait until it is ready (health_check answers 200)."""
     settings = CollectorSettings(
@@ -158,7 +166,7 @@ def start_collector(
         bearer_token=bearer_token,
         batch_timeout=batch_timeout,
     )
-    argv, env = collector_command(settings, cache_dir)
+    argv, env = collector_command(settings, cache_dir, config_overrides)
     if log_file is None:
         fd, name = tempfile.mkstemp(prefix="ccstream-collector-", suffix=".log")
         os.close(fd)
