@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "consume_cmd",
     "query_cmd",
     "rollup_cmd",
+    "redrive_cmd",
     "reconcile_cmd",
     "athena_cmd",
     "dashboard_cmd",
