@@ -48,10 +48,13 @@ def test_collector_lines_and_writer_lines_aggregate_the_same(
     now_ms = int(time.time() * 1000)
     start_ms = now_ms - now_ms % 60_000 - (MINUTES + 2) * 60_000
     group = f"/aws/claude-code/cmp-{now_ms}"
-    bodies = list(requests_of(e for batch in simulate_exports(USERS, MINUTES, start_ms, SEED) for e in batch))
-    sent_points = sum(len(m["sum"]["dataPoints"]) for b in bodies for m in _metrics(b))
+    minutes = [list(requests_of(batch)) for batch in simulate_exports(USERS, MINUTES, start_ms, SEED)]
+    sent_points = sum(len(m["sum"]["dataPoints"]) for bodies in minutes for b in bodies for m in _metrics(b))
+    sent_bytes = 0
     with start_test_collector(aws, tmp_path, free_port(), group) as collector:
-        sender = send_bodies(collector.otlp_http_url, bodies)
+        for bodies in minutes:  # a minute per batch (timeout 1 s): PutLogEvents calls of the size production sees
+            sent_bytes += send_bodies(collector.otlp_http_url, bodies).stats.bytes
+            time.sleep(1.5)
     events = log_events(aws.client("logs"), group)
     assert events, "the collector wrote nothing"
 
@@ -100,7 +103,7 @@ def test_collector_lines_and_writer_lines_aggregate_the_same(
         print(
             f"\nsame activity, {sent_points} points: collector {len(events)} lines, {collector_bytes / sent_points:.0f}"
             f" bytes/point; our writer {writer_lines} lines, {writer_bytes / writer_points:.0f} bytes/point;"
-            f" {sender.stats.bytes / sent_points:.0f} OTLP JSON bytes/point sent"
+            f" {sent_bytes / sent_points:.0f} OTLP JSON bytes/point sent"
             f"\nkeys only in collector lines: {sorted(keys_a - keys_b)}; only in ours: {sorted(keys_b - keys_a)}"
             f"\ncollector units: {sorted(units_a)}"
         )
