@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     with running_aggregator("rcfresh", None) as agg, tempfile.TemporaryDirectory(prefix="realcli-fresh-") as tmp:
         base = Path(tmp)
         reader = DynamoRowReader(agg.aws.client("dynamodb"), agg.names.table)
+        assert agg.aws.endpoint_url is not None, "the benchmark runs on the embedded emulator"
         collector = start_collector(
             endpoint_url=agg.aws.endpoint_url,
             region=agg.aws.region,

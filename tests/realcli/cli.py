@@ -6,13 +6,12 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.install_claude_code import claude_binary, installed_version, pinned_version
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-from install_claude_code import claude_binary, installed_version, pinned_version  # noqa: E402
 
 CACHE = ROOT / ".cache" / "claude-code"
 

@@ -155,6 +155,9 @@ def test_every_scenario_ran_as_scripted(delivered: Delivered) -> None:
     for o in outcomes:
         assert (o.run.returncode == 0) == o.invocation.expect_ok, (o.invocation, o.run.stdout, o.run.stderr)
     log = delivered.session.fake.log
+    assert {e.path.split("?")[0] for e in log} == {"/v1/messages"}, (
+        "the CLI called an API path the fake does not script"
+    )
     assert Counter(e.status for e in log if e.marker == "overloaded") == {529: 2}  # CLAUDE_CODE_MAX_RETRIES=1
     assert [e.status for e in log if e.marker == "flaky"] == [500, 200]
     assert any(e.marker == "sub_review" for e in log), "the subagent never called the API"
@@ -193,6 +196,7 @@ def test_tap_holds_every_metric_and_identity(delivered: Delivered) -> None:
         assert len(p.labels["user.id"]) == 64
     events = Counter(r["body"] for r in oracle.log_records(delivered.requests))
     assert events["claude_code.api_retries_exhausted"] == 1
+    assert events["claude_code.api_error"] == 1  # the 500 that recovered leaves no event
     assert events["claude_code.subagent_completed"] == 1
 
 
@@ -280,7 +284,7 @@ def test_lake_equals_the_otlp_sums_through_ccstream_athena_run(delivered: Delive
         _same(got, dict(exp))
 
 
-def test_collector_wrote_one_line_per_group_into_cloudwatch_logs(delivered: Delivered) -> None:
+def test_every_value_sent_is_in_an_awsemf_line(delivered: Delivered) -> None:
     """Every metric value the CLI sent is in some awsemf line (a cross-check independent of the consumers)."""
     sent: Counter[tuple[str, int]] = Counter()
     for p in delivered.points:
