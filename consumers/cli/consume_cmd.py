@@ -10,7 +10,8 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import typer
@@ -27,13 +28,21 @@ def register(app: typer.Typer) -> None:
 
 
 class ProgressPrinter:
-    """Prints one status line per poll when it changes (overwriting it in place on a terminal)."""
+    """Prints one status line per poll when it changes (overwriting it in place on a terminal), and remembers when
+    every shard was last seen drained and checkpointed (`drained_s`, seconds after start; None while not)."""
 
-    def __init__(self, tty: bool) -> None:
+    def __init__(self, tty: bool, clock_s: Callable[[], float] = time.monotonic) -> None:
         self.tty = tty
+        self.clock_s = clock_s
+        self.started_s = clock_s()
+        self.drained_s: float | None = None
         self._last = ""
 
     def __call__(self, statuses: Sequence[AppDrain]) -> None:
+        if not all(s.all_drained for s in statuses):
+            self.drained_s = None
+        elif self.drained_s is None:
+            self.drained_s = self.clock_s() - self.started_s
         line = " | ".join(s.summary() for s in statuses)
         if line == self._last:
             return
@@ -141,5 +150,17 @@ def consume(
             )
     finally:
         printer.finish()
-    typer.echo("idle: every shard drained and checkpointed; stopped." if code == 0 else "stopped.")
+    typer.echo(_final_line(code, printer))
     raise typer.Exit(code)
+
+
+def _final_line(code: int, printer: ProgressPrinter) -> str:
+    if code != 0:
+        return "stopped."
+    total_s = printer.clock_s() - printer.started_s
+    if printer.drained_s is None:
+        return f"idle: every shard drained and checkpointed; stopped after {total_s:.1f}s."
+    return (
+        f"idle: every shard drained and checkpointed {printer.drained_s:.1f}s after start; "
+        f"stopped {total_s - printer.drained_s:.1f}s later."
+    )
