@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from consumers.deploy.fill import alarms, analytics, dynamodb, ecs, kinesis, logs, s3
+from consumers.deploy.fill import alarms, analytics, dynamodb, ecs, kinesis, localstack, logs, s3
 from consumers.deploy.fill.base import FillContext, Filler
 from consumers.deploy.resolve import Resolver
 from consumers.deploy.templates import Template
@@ -47,8 +47,9 @@ def _is_unavailable(exc: ClientError) -> bool:
 def fill_stack(template: Template, resolver: Resolver, ctx: FillContext) -> FillReport:
     """Run the filler of every created resource of `template`, in template order."""
     report = FillReport()
+    fillers = {**FILLERS, **localstack.FILLERS} if localstack.is_localstack(ctx.target) else FILLERS
     for logical_id, resource in template.resources.items():
-        filler = FILLERS.get(resource["Type"])
+        filler = fillers.get(resource["Type"])
         if filler is None or not resolver.is_created(logical_id):
             continue
         try:
