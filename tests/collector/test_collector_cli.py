@@ -1,0 +1,61 @@
+"""`ccstream collector` runs the real collector in the foreground: warns about --auth none, one line per pipeline."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from consumers.collector.process import free_port
+from consumers.emulator import EmbeddedEmulator
+from tests.collector.otlp_requests import Point, metrics_request
+
+CCSTREAM = Path(sys.executable).parent / "ccstream"
+
+
+def test_foreground_collector_accepts_otlp_and_stops_on_ctrl_c(emulator: EmbeddedEmulator, tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(CCSTREAM), "collector", "--port", str(port), "--grpc-port", str(free_port())],
+        env={**_env(), "AWS_ENDPOINT_URL": emulator.url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        head = [proc.stdout.readline() for _ in range(7)]
+        assert [line.split(":")[0] for line in head[2:]] == [
+            "pipeline metrics",
+            "pipeline metrics/refused",
+            "pipeline logs",
+            "pipeline metrics/tap",
+            "pipeline logs/tap",
+        ]
+        assert "-> awsemf (log group /aws/claude-code/metrics, stream otel-stream-local)" in head[2]
+        body = metrics_request([Point("claude_code.commit.count", "", 1.0, {})], (int(time.time()) - 60) * 10**9)
+        deadline = time.monotonic() + 60
+        status = 0
+        while time.monotonic() < deadline and not status:
+            try:
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/v1/metrics", body, {"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    status = resp.status
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert "collector stopped" in out
+    assert "--auth none" in err and "local use only" in err
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("CCSTREAM_")}
