@@ -19,6 +19,7 @@ from consumers.collector.process import free_port, start_collector
 from consumers.emulator import EmbeddedEmulator
 from consumers.errors import CcstreamError, ConfigError
 from tests.collector.conftest import CollectorUnderTest, metric_lines, tap_requests
+from tests.collector.grpc_call import export_empty_metrics
 from tests.collector.otlp_requests import CUMULATIVE, PER_PERSON, PERSON, Point, api_request_event, metrics_request
 
 SONNET = "claude-sonnet-4-5"
@@ -182,6 +183,14 @@ def test_bearer_auth_rejects_requests_without_the_token(emulator: EmbeddedEmulat
         assert post({}) == 401
         assert post({"Authorization": "Bearer wrong"}) == 401
         assert post({"Authorization": f"Bearer {token}"}) == 200
+        # The gRPC receiver has the same authenticator (16 = UNAUTHENTICATED).
+        assert export_empty_metrics(collector.otlp_grpc_endpoint) == 16
+        assert export_empty_metrics(collector.otlp_grpc_endpoint, token="wrong") == 16
+        assert export_empty_metrics(collector.otlp_grpc_endpoint, token=token) == 0
+
+
+def test_the_grpc_receiver_answers(running: CollectorUnderTest) -> None:
+    assert export_empty_metrics(running.collector.otlp_grpc_endpoint) == 0
 
 
 def test_oidc_is_refused_with_the_reason() -> None:
