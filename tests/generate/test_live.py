@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumers.generate import live_batches
+from consumers.generate import live_batches, live_exports
 
 
 class FakeClock:
@@ -40,3 +40,16 @@ def test_backfill_catches_up_without_sleeping() -> None:
     assert clock.sleeps == []
     assert min(line.timestamp_ms for b in batches for line in b) >= 1_795_442_400_000 - 6 * 60_000
     assert max(line.timestamp_ms for b in batches for line in b) < 1_795_442_400_000
+
+
+def test_live_exports_follow_the_clock_and_carry_the_same_activity_as_the_lines() -> None:
+    clock = FakeClock(1_795_442_430_500)
+    exports = list(live_exports(300, seed=1, minutes=3, now_ms=clock.now, sleep_s=clock.sleep))
+    assert clock.sleeps == [29.5, 60.0]
+    other = FakeClock(1_795_442_430_500)
+    lines = list(live_batches(300, seed=1, minutes=3, now_ms=other.now, sleep_s=other.sleep))
+    minute0 = 1_795_442_340_000
+    for i, (batch, line_batch) in enumerate(zip(exports, lines, strict=True)):
+        assert all(minute0 + i * 60_000 <= e.timestamp_ms < minute0 + (i + 1) * 60_000 for e in batch)
+        from_exports = sorted((e.timestamp_ms, e.log_stream) for e in batch for _ in e.series)
+        assert from_exports == sorted((line.timestamp_ms, line.log_stream) for line in line_batch)
