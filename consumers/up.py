@@ -107,6 +107,9 @@ def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, s
                         raise
                     state.events_sent += sum(len(values) for values in export.series.values())
             state.minutes_sent += 1
+            # One minute per collector batch (timeout 1 s), also while catching up on the backfill: awsemf drops a
+            # batch whose PutLogEvents times out, so its calls are kept to one minute of telemetry.
+            stop.wait(1.5)
     finally:
         sender.close()
         collector.stop()
