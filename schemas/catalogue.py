@@ -36,6 +36,7 @@ _NEWER_COST_EXTRAS = (
     "agent.name",
     "skill.name",
     "plugin.name",
+    "marketplace.name",
     "mcp_server.name",
     "mcp_tool.name",
 )
@@ -63,16 +64,31 @@ METRICS: dict[str, MetricSpec] = {
 #: Token types of `claude_code.token.usage`.
 TOKEN_TYPES = ("input", "output", "cacheRead", "cacheCreation")
 
-#: Attributes every data point may carry (OTel standard + Claude Code standard).
+#: Attributes every data point may carry (OTel standard + Claude Code standard; real-telemetry.md §2).
+#: `anthropic.custom_base_url` (a bool, written "true"/"false"), `user.groups` (a list from a gateway) and
+#: `vcs.repository.url.full` (long, may embed credentials in a URL) stay in the lake's `attributes` map on purpose.
 STANDARD_ATTRIBUTES = (
     "session.id",
     "app.version",
     "organization.id",
     "user.account_uuid",
+    "user.account_id",
     "user.id",
     "user.email",
     "terminal.type",
+    "anthropic.provider",
+    "app.entrypoint",
+    "identity.source",
+    "vcs.provider.name",
+    "vcs.owner.name",
+    "vcs.repository.name",
 )
+
+#: `service.name` values: the CLI and Claude Code Desktop.
+SERVICE_NAMES = ("claude-code", "claude-code-desktop")
+
+#: `start_type` of `claude_code.session.count` that opens the `claude agents` UI: not a session.
+NOT_A_SESSION_START_TYPE = "agents_view"
 
 #: Attributes the enterprise collector upserts from request headers / resource processor.
 COLLECTOR_ATTRIBUTES = (

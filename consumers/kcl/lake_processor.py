@@ -15,6 +15,10 @@ records. Failure policy (kclpy swallows exceptions and the KCL would move on):
 
 With `callProcessRecordsEvenForEmptyRecordList = true` in the daemon's properties the age limit also fires on an
 idle stream; without it a partial buffer waits for the next records or the shutdown.
+
+Health (best effort, never stops the shard): `Heartbeat` at most once a minute on every processRecords call and
+`DeadLetters` per `Reason` after each flush (namespace ClaudeCode, dimension Application = the lake app), for the
+alarms of infra/streaming.yaml. Decode limits come from `CCSTREAM_MAX_*` (`consumers.decode.limits`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from amazon_kclpy import kcl
@@ -32,6 +36,7 @@ from amazon_kclpy.v3 import processor
 
 from consumers.aws import AwsTarget
 from consumers.config import Names
+from consumers.decode.limits import DecodeLimits
 from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
 from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
@@ -47,6 +52,7 @@ class LakeSettings:
     names: Names
     limits: BufferLimits
     max_write_attempts: int = 5
+    decode: DecodeLimits = field(default_factory=DecodeLimits)
 
     @classmethod
     def from_env(cls) -> LakeSettings:
@@ -55,7 +61,12 @@ class LakeSettings:
             max_rows=int(env.get("CCSTREAM_LAKE_MAX_ROWS", d.max_rows)),
             max_age_ms=int(env.get("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", d.max_age_ms)),
         )
-        return cls(AwsTarget.from_env(), Names.from_env(), limits)
+        return cls(AwsTarget.from_env(), Names.from_env(), limits, decode=DecodeLimits.from_env())
+
+    def health(self) -> LakeHealth | None:
+        if os.environ.get("CCSTREAM_PUBLISH_METRICS", "1") == "0":
+            return None
+        return LakeHealth(self.target.client("cloudwatch"), self.names.lake_app)
 
     def build_writer(self) -> LakeWriter:
         s3 = s3_client(self.target)
@@ -66,6 +77,48 @@ class LakeSettings:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+class LakeHealth:
+    """`Heartbeat` and `DeadLetters` (per Reason) in namespace ClaudeCode; failures are logged, never raised."""
+
+    def __init__(self, client: Any, application: str, every_ms: int = 60_000) -> None:
+        self.client = client
+        self.application = application
+        self.every_ms = every_ms
+        self._last_beat_ms: int | None = None
+
+    def _put(self, data: list[dict[str, Any]]) -> None:
+        try:
+            for i in range(0, len(data), 500):
+                self.client.put_metric_data(Namespace="ClaudeCode", MetricData=data[i : i + 500])
+        except Exception as exc:
+            log.warning("could not publish lake health metrics: %s", exc)
+
+    def beat(self, now_ms: int) -> None:
+        if self._last_beat_ms is not None and now_ms - self._last_beat_ms < self.every_ms:
+            return
+        self._last_beat_ms = now_ms
+        dims = [{"Name": "Application", "Value": self.application}]
+        self._put([{"MetricName": "Heartbeat", "Value": 1.0, "Unit": "Count", "Dimensions": dims}])
+
+    def dead_letters(self, by_reason: dict[str, int]) -> None:
+        from consumers.sink.cloudwatch import dimension_value
+
+        self._put(
+            [
+                {
+                    "MetricName": "DeadLetters",
+                    "Value": float(n),
+                    "Unit": "Count",
+                    "Dimensions": [
+                        {"Name": "Application", "Value": self.application},
+                        {"Name": "Reason", "Value": dimension_value(reason)},
+                    ],
+                }
+                for reason, n in sorted(by_reason.items())
+            ]
+        )
 
 
 class LakeRecordProcessor(processor.RecordProcessorBase):
@@ -79,7 +132,11 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         max_write_attempts: int = 5,
         clock_ms: Callable[[], int] = _now_ms,
         sleep: Callable[[float], None] = time.sleep,
+        decode: DecodeLimits | None = None,
+        health: LakeHealth | None = None,
     ) -> None:
+        self.decode = decode or DecodeLimits()
+        self.health = health
         self.writer = writer
         self.limits = limits or BufferLimits()
         self.max_write_attempts = max_write_attempts
@@ -97,11 +154,13 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
     def process_records(self, process_records_input: Any) -> None:
         try:
             now = self.clock_ms()
+            if self.health is not None:
+                self.health.beat(now)
             for r in process_records_input.records:
                 position: Position = (int(r.sequence_number), int(r.sub_sequence_number or 0))
                 if self.buffer.last is not None and position <= self.buffer.last:
                     continue  # already buffered (the KCL re-delivered it)
-                out = transform_record(r.binary_data, source=f"{self.shard_id}/{r.sequence_number}")
+                out = transform_record(r.binary_data, f"{self.shard_id}/{r.sequence_number}", self.decode.line)
                 self.buffer.add(position, int(r.timestamp_millis or now), out, now)
             if self.buffer.should_flush(self.clock_ms()):
                 self._flush_and_checkpoint(process_records_input.checkpointer)
@@ -145,6 +204,11 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
                     raise SystemExit(5) from None
                 self.sleep(min(0.2 * 2 ** (attempt - 1), 5.0))
                 continue
+            if self.health is not None and batch.dead_letters:
+                by_reason: dict[str, int] = {}
+                for dl in batch.dead_letters:
+                    by_reason[dl.reason] = by_reason.get(dl.reason, 0) + 1
+                self.health.dead_letters(by_reason)
             log.info(
                 "%s: wrote %d rows of %d records, %d dead letters, %d objects",
                 self.shard_id,
@@ -169,7 +233,13 @@ def main() -> None:
         stream=sys.stderr, level=os.environ.get("CCSTREAM_LOG_LEVEL", "INFO"), format="%(name)s %(message)s"
     )
     settings = LakeSettings.from_env()
-    proc = LakeRecordProcessor(settings.build_writer(), settings.limits, max_write_attempts=settings.max_write_attempts)
+    proc = LakeRecordProcessor(
+        settings.build_writer(),
+        settings.limits,
+        max_write_attempts=settings.max_write_attempts,
+        decode=settings.decode,
+        health=settings.health(),
+    )
     kcl.KCLProcess(proc).run()
 
 
