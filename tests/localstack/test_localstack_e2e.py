@@ -30,6 +30,7 @@ def _unavailable() -> str | None:
     return LocalStackInstall().problem() or can_make_private_network()
 
 
+@pytest.mark.timeout(1500)  # one flow, ~6 min on a loaded 2-core machine; pyproject's 600 s is per test
 def test_localstack_flow_in_a_private_network(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     problem = _unavailable()
     if problem is not None:
@@ -38,10 +39,10 @@ def test_localstack_flow_in_a_private_network(tmp_path: Path, capsys: pytest.Cap
         pytest.skip(problem)
     report = tmp_path / "figures.json"
     inner = [sys.executable, "-m", "pytest", str(INNER), "-q", "-p", "no:cacheprovider", "--durations=0"]
-    inner += [f"--basetemp={tmp_path / 'inner'}", "-o", "addopts=-ra"]
+    inner += [f"--basetemp={tmp_path / 'inner'}", "-o", "addopts=-ra", "-o", "timeout=1400"]
     env = {**os.environ, REPORT_ENV: str(report)}
     result = subprocess.run(
-        private_network_command(inner), cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False
+        private_network_command(inner), cwd=ROOT, env=env, capture_output=True, text=True, timeout=1450, check=False
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-12000:]
