@@ -109,4 +109,7 @@ def test_sigkill_at_random_points_then_restart_is_exact(aws: AwsTarget, tmp_path
         thread.join()
         assert result == [0]
         assert budget.read_text() == "0", "the in-process kills before the checkpoint did not all happen"
+        assert kills, "no processor was SIGKILLed from outside: the test proved nothing about random kills"
+        for pid in kills:  # each victim really died (a fresh process took over its shard)
+            assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
         assert_aggregates(stack.reader, points)
