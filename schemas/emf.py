@@ -8,7 +8,8 @@ Shapes (see `real-telemetry.md` §4; all keys sorted by byte value, values mixed
   Values as in v1.
 - **no metadata** (a group no metric declaration selects, or `disable_metric_extraction`): only labels and
   values. Numbers are values, strings are labels, and the time is the CloudWatch log event's timestamp, which the
-  caller passes as `event_timestamp_ms`.
+  caller passes as `event_timestamp_ms`. Such a line must carry `OTelLib` or a `claude_code.*` key (else
+  `not_emf`): a stray `{"a": 1}` is not a metric named `a`.
 
 Bad lines raise `EmfError` with a stable `reason`; bad single values (and attributes that had to be cut or
 dropped) inside a good line come back as `Rejected`, so the rest of the line still counts. Limits that input can
@@ -176,6 +177,8 @@ def parse_document(
         timestamp_ms = _timestamp(doc.get("Timestamp"), "Timestamp", limits, text=True)
         declared = _declared_metrics(doc.get("CloudWatchMetrics", []))
     else:
+        if "OTelLib" not in doc and not any(map(is_metric_name, doc)):
+            raise EmfError("not_emf", "no EMF metadata, no OTelLib and no claude_code.* key")
         if event_timestamp_ms is None:
             raise EmfError("no_timestamp", "line without EMF metadata and no log event time")
         timestamp_ms = _timestamp(event_timestamp_ms, "log event timestamp", limits)

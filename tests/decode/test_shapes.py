@@ -139,3 +139,12 @@ def test_float_timestamp_and_nan_value() -> None:
     with pytest.raises(EmfError) as exc:
         parse_line(v1({"claude_code.token.usage": 5}).replace(":5", ":NaN"))
     assert exc.value.reason == "bad_json"
+
+
+def test_a_stray_json_object_is_not_a_metric() -> None:
+    for text in ('{"a": 1}', '{"level": "info", "took_ms": 12}'):
+        with pytest.raises(EmfError) as exc:
+            parse_line(text, T)
+        assert exc.value.reason == "not_emf"
+    points, _ = parse_line('{"OTelLib": "com.anthropic.claude_code", "x.count": 2}', T)  # awsemf output: kept
+    assert [(p.metric, p.value) for p in points] == [("x.count", 2.0)]

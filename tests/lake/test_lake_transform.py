@@ -74,7 +74,7 @@ def test_bad_events_become_dead_letters_and_spoil_nothing_else() -> None:
     out = transform_record(data, source="shard/9")
     assert [(r["metric"], r["value"]) for r in out.rows] == [("claude_code.pull_request.count", 1.0)]
     reasons = {(d.log_event_id, d.reason) for d in out.dead_letters}
-    assert reasons == {("1", "bad_json"), ("2", "negative_value"), ("3", "no_metrics")}  # no EMF metadata, no number
+    assert reasons == {("1", "bad_json"), ("2", "negative_value"), ("3", "not_emf")}
     assert all(d.source == "shard/9" for d in out.dead_letters)
     assert next(d for d in out.dead_letters if d.log_event_id == "2").metric == "claude_code.commit.count"
 
