@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from consumers.aws import AwsTarget
 from consumers.cli.app import app
-from consumers.deploy.templates import load_template
 from consumers.config import Names
 from consumers.deploy import ORDER, DeployResult, StackAction, StackResult
+from consumers.deploy.templates import load_template
 from consumers.emulator import EmbeddedEmulator
 from tests.infra.conftest import unique_names
 
