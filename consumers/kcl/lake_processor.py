@@ -13,8 +13,10 @@ records. Failure policy (kclpy swallows exceptions and the KCL would move on):
 - lease lost: the buffer is dropped (nothing can be checkpointed; the next owner re-reads it);
 - shard ended / shutdown requested: flush, then checkpoint (at SHARD_END for an ended shard).
 
-With `callProcessRecordsEvenForEmptyRecordList = true` in the daemon's properties the age limit also fires on an
-idle stream; without it a partial buffer waits for the next records or the shutdown.
+With `callProcessRecordsEvenForEmptyRecordList = true` in the daemon's properties (set in kcl.properties) the age
+limit also fires on an idle stream, and an empty call after `CCSTREAM_IDLE_FLUSH_MS` (default 5 s) without records
+writes the buffer and checkpoints its last record, as the aggregator does, so `ccstream consume --until-idle` can
+stop soon after the stream is drained.
 
 Health (best effort, never stops the shard): `Heartbeat` at most once a minute on every processRecords call and
 `DeadLetters` per `Reason` after each flush (namespace ClaudeCode, dimension Application = the lake app), for the
@@ -60,6 +62,7 @@ class LakeSettings:
         limits = BufferLimits(
             max_rows=int(env.get("CCSTREAM_LAKE_MAX_ROWS", d.max_rows)),
             max_age_ms=int(env.get("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", d.max_age_ms)),
+            idle_flush_ms=int(env.get("CCSTREAM_IDLE_FLUSH_MS", d.idle_flush_ms)),
         )
         return cls(AwsTarget.from_env(), Names.from_env(), limits, decode=DecodeLimits.from_env())
 
@@ -144,11 +147,13 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         self.sleep = sleep
         self.shard_id = ""
         self.buffer = LakeBuffer("", self.limits)
+        self.last_records_ms = 0
 
     # -- the five v3 callbacks ------------------------------------------------------------------------------
     def initialize(self, initialize_input: Any) -> None:
         self.shard_id = initialize_input.shard_id
         self.buffer = LakeBuffer(self.shard_id, self.limits)
+        self.last_records_ms = self.clock_ms()
         log.info("%s: lake writer starting after %s", self.shard_id, initialize_input.sequence_number)
 
     def process_records(self, process_records_input: Any) -> None:
@@ -156,13 +161,16 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
             now = self.clock_ms()
             if self.health is not None:
                 self.health.beat(now)
+            if process_records_input.records:
+                self.last_records_ms = now
             for r in process_records_input.records:
                 position: Position = (int(r.sequence_number), int(r.sub_sequence_number or 0))
                 if self.buffer.last is not None and position <= self.buffer.last:
                     continue  # already buffered (the KCL re-delivered it)
                 out = transform_record(r.binary_data, f"{self.shard_id}/{r.sequence_number}", self.decode.line)
                 self.buffer.add(position, int(r.timestamp_millis or now), out, now)
-            if self.buffer.should_flush(self.clock_ms()):
+            later = self.clock_ms()
+            if self.buffer.should_flush(later) or self.buffer.idle(later, self.last_records_ms):
                 self._flush_and_checkpoint(process_records_input.checkpointer)
         except SystemExit:
             raise

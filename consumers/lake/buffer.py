@@ -18,13 +18,15 @@ Position = tuple[int, int]
 
 @dataclass(frozen=True)
 class BufferLimits:
-    """Flush when this many rows are buffered, or the oldest buffered record is this old (ms)."""
+    """Flush when this many rows are buffered, or the oldest buffered record is this old (ms), or no record has
+    come for `idle_flush_ms` (0 = never; the aggregator's `CCSTREAM_IDLE_FLUSH_MS` rule)."""
 
     max_rows: int = 100_000
     max_age_ms: int = 60_000
+    idle_flush_ms: int = 5_000
 
     def __post_init__(self) -> None:
-        if self.max_rows <= 0 or self.max_age_ms < 0:
+        if self.max_rows <= 0 or self.max_age_ms < 0 or self.idle_flush_ms < 0:
             raise ValueError(f"bad buffer limits {self}")
 
 
@@ -88,6 +90,11 @@ class LakeBuffer:
         if self.empty:
             return False
         return self._row_count >= self.limits.max_rows or now_ms - self._opened_ms >= self.limits.max_age_ms
+
+    def idle(self, now_ms: int, last_records_ms: int) -> bool:
+        """Something is buffered and no record has come for the idle limit: write it now."""
+        limit = self.limits.idle_flush_ms
+        return not self.empty and limit > 0 and now_ms - last_records_ms >= limit
 
     def take(self) -> PendingBatch | None:
         """Remove and return everything buffered (None when empty)."""

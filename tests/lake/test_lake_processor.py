@@ -191,3 +191,31 @@ def test_module_entry_point_speaks_the_daemon_protocol(aws: AwsTarget) -> None:
     ]
     keys = list(_objects(s3_client(aws), bucket, "metrics/"))
     assert keys == [f"metrics/year=2025/month=08/day=21/hour=14/{SHARD}-42.0-42.0.parquet"]
+
+
+def test_an_idle_shard_writes_its_buffer_and_checkpoints_the_last_record(lake: tuple[object, str]) -> None:
+    s3, bucket = lake
+    clock = Clock()
+    d = _start(s3, bucket, BufferLimits(max_rows=10**6, max_age_ms=10**9, idle_flush_ms=5_000), clock)
+    d.process([_rec(200, T0, 2), _rec(201, T0, 1)])
+    clock.now += 4_999
+    d.process([])  # not idle long enough: the buffer waits
+    assert d.checkpoints == [] and _objects(s3, bucket) == {}
+    clock.now += 1
+    d.process([])
+    assert d.checkpoints == [("201", 0)]
+    (body,) = _objects(s3, bucket, "metrics/").values()
+    assert pq.read_table(io.BytesIO(body)).num_rows == 3
+    clock.now += 60_000
+    d.process([])  # nothing left: no second write, no second checkpoint
+    assert d.checkpoints == [("201", 0)] and len(_objects(s3, bucket, "metrics/")) == 1
+
+
+def test_idle_flush_zero_never_flushes_on_empty_calls(lake: tuple[object, str]) -> None:
+    s3, bucket = lake
+    clock = Clock()
+    d = _start(s3, bucket, BufferLimits(max_rows=10**6, max_age_ms=10**9, idle_flush_ms=0), clock)
+    d.process([_rec(300, T0, 1)])
+    clock.now += 10**8
+    d.process([])
+    assert d.checkpoints == [] and _objects(s3, bucket) == {}
