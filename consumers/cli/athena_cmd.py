@@ -114,7 +114,10 @@ def setup(endpoint_url: str | None = EndpointOption, region: str | None = Region
         typer.echo("emulator endpoint: the DuckDB engine creates the view itself; nothing to do")
         return
     ensure_view(open_engine(tgt, names(), "athena", progress=_progress))
-    typer.echo("view `metrics` created (one row per data point over metrics_raw)")
+    typer.echo(
+        "views created: metrics_all (one row per data point over metrics_raw), metrics (token usage, the seed's table)"
+        " and metrics_<name> (one per metric)"
+    )
 
 
 def _print_table(title: str, engine: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
