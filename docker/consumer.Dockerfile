@@ -47,7 +47,10 @@ ENV PATH=/opt/ccstream/bin:$PATH \
 RUN useradd --uid 10001 --create-home ccstream
 USER ccstream
 WORKDIR /home/ccstream
-# The KCL writes rendered properties and logs here (tmp is a writable volume on Fargate's read-only root).
-ENV TMPDIR=/tmp
+# The KCL writes rendered properties and logs under tmp (a writable volume on Fargate's read-only root); the
+# daemon's and processors' output goes to stderr, which the awslogs driver sends to CloudWatch Logs.
+ENV TMPDIR=/tmp \
+    CCSTREAM_LOG_DIR=/tmp/ccstream/logs \
+    CCSTREAM_DAEMON_OUTPUT=stderr
 ENTRYPOINT ["ccstream"]
-CMD ["consume", "--app", "all", "--log-dir", "/tmp/ccstream-logs"]
+CMD ["consume", "--app", "all"]
