@@ -130,18 +130,16 @@ class ShardPipeline:
         seen = False
         for start in range(0, len(records), CLAIM_CHUNK):
             seen |= self._count_chunk(records[start : start + CLAIM_CHUNK], fine, counted)
-        if seen:
-            self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
-        if not counted:
-            return
         derive, book = self.pricer.derive, self.book
-        if not book.apply(fine, counted[0][0].position, counted[-1][0].position, derive, self.counters):
+        if counted and not book.apply(fine, counted[0][0].position, counted[-1][0].position, derive, self.counters):
             # A reloaded row's fence falls inside this batch (only right after a restart): go record by record so
             # each row skips exactly the records it already holds. Records are decoded again (same lines, in order).
             for rec, late in counted:
                 one = FineBatch()
                 one.fold(read_lines(rec, decode_record(rec))[0], derive, late)
                 book.apply(one, rec.position, rec.position, derive, self.counters)
+        if seen:  # after the roll-up, so the snapshot's counters include the limits this batch reached
+            self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
 
     def _count_chunk(
         self, records: list[SourceRecord], fine: FineBatch, counted: list[tuple[SourceRecord, frozenset[int]]]
