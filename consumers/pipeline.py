@@ -26,7 +26,7 @@ from consumers.aggregates.batch import MINUTE_MS, NO_LATE_LINES, FineBatch
 from consumers.aggregates.pricing import Pricer
 from consumers.config import Tunables
 from consumers.decode.lines import Line
-from consumers.decode.records import DecodedRecord, decode_record, read_lines
+from consumers.decode.records import DecodedRecord, decode_record, line_points, read_lines
 from consumers.model import DeadLetter, Position, RowKey, SourceRecord
 from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
 from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters, dead_letters_by_reason
@@ -36,7 +36,6 @@ from consumers.sink.base import ShardSnapshot, Stores
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
 from consumers.windows.lateness import screen
 from consumers.windows.watermark import Lateness, Watermark
-from schemas.emf import parse_line
 from schemas.prices import PriceTable, load_prices
 
 log = logging.getLogger(__name__)
@@ -227,7 +226,7 @@ class ShardPipeline:
             return NO_LATE_LINES
         for index, verdict in late.items():
             event = d.events[index]
-            for point in parse_line(event.message)[0]:
+            for point in line_points(event):  # timed by the log event where the line has no _aws
                 self._dead(self._late_letter(rec, str(event.id), index, point, verdict, before))
         return frozenset(late)
 

@@ -111,3 +111,20 @@ def test_lateness_inside_one_record_is_judged_line_by_line_in_order() -> None:
     total = query_metric(MemoryRowReader(stores), "claude_code.commit.count", "1d", (), 0, 2**62)
     assert sum(r.value for r in total) == 1 + 10 + 1_000 + 100_000
     assert p.watermark.value_ms == T0 + 61 * H
+
+
+def test_a_late_line_without_emf_metadata_is_dead_lettered_by_its_log_event_time() -> None:
+    """awsemf writes lines no declaration selects without `_aws`: their time is the log event's."""
+    arrival = T0 + 100 * H
+    bare = '{"OTelLib":"com.anthropic.claude_code","claude_code.commit.count":3,"user.id":"u1"}'
+    records = [
+        rec(1, envelope_bytes("s", [(1, T0 + 60 * H, line(T0 + 60 * H))]), arrival),  # watermark → T0+60h
+        rec(2, envelope_bytes("s", [(2, T0 + 11 * H, bare)]), arrival),  # 49 h behind: late
+        rec(3, envelope_bytes("s", [(3, T0 + 59 * H, bare)]), arrival),  # 1 h behind: counts
+    ]
+    stores, _ = run(records)
+    assert reasons(stores) == {"late": 1}
+    (late,) = stores.letters.values()
+    assert str(T0 + 11 * H) in late.detail
+    total = query_metric(MemoryRowReader(stores), "claude_code.commit.count", "1d", (), T0, T0 + 100 * H)
+    assert sum(r.value for r in total) == 4.0
