@@ -40,6 +40,7 @@ from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.decode.limits import DecodeLimits
 from consumers.kcl.checkpoint import checkpoint_with_retry
+from consumers.kcl.health import ApplicationHealth
 from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
 from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
 from consumers.lake.transform import transform_record
@@ -82,46 +83,8 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class LakeHealth:
-    """`Heartbeat` and `DeadLetters` (per Reason) in namespace ClaudeCode; failures are logged, never raised."""
-
-    def __init__(self, client: Any, application: str, every_ms: int = 60_000) -> None:
-        self.client = client
-        self.application = application
-        self.every_ms = every_ms
-        self._last_beat_ms: int | None = None
-
-    def _put(self, data: list[dict[str, Any]]) -> None:
-        try:
-            for i in range(0, len(data), 500):
-                self.client.put_metric_data(Namespace="ClaudeCode", MetricData=data[i : i + 500])
-        except Exception as exc:
-            log.warning("could not publish lake health metrics: %s", exc)
-
-    def beat(self, now_ms: int) -> None:
-        if self._last_beat_ms is not None and now_ms - self._last_beat_ms < self.every_ms:
-            return
-        self._last_beat_ms = now_ms
-        dims = [{"Name": "Application", "Value": self.application}]
-        self._put([{"MetricName": "Heartbeat", "Value": 1.0, "Unit": "Count", "Dimensions": dims}])
-
-    def dead_letters(self, by_reason: dict[str, int]) -> None:
-        from consumers.sink.cloudwatch import dimension_value
-
-        self._put(
-            [
-                {
-                    "MetricName": "DeadLetters",
-                    "Value": float(n),
-                    "Unit": "Count",
-                    "Dimensions": [
-                        {"Name": "Application", "Value": self.application},
-                        {"Name": "Reason", "Value": dimension_value(reason)},
-                    ],
-                }
-                for reason, n in sorted(by_reason.items())
-            ]
-        )
+#: The lake writer's health metrics (kept under its old name for callers and tests).
+LakeHealth = ApplicationHealth
 
 
 class LakeRecordProcessor(processor.RecordProcessorBase):

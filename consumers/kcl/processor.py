@@ -35,10 +35,11 @@ from consumers.aws import AwsTarget
 from consumers.config import Names, Tunables
 from consumers.ddb import is_transient
 from consumers.kcl.checkpoint import checkpoint_with_retry
+from consumers.kcl.health import ApplicationHealth
 from consumers.model import Position, SourceRecord
 from consumers.pipeline import ShardPipeline, dead_letters_by_reason
 from consumers.sink.base import FencedError, Stores
-from consumers.sink.deadletter import S3DeadLetters
+from consumers.sink.deadletter import S3DeadLetters, deadletter_client_config
 from consumers.sink.dynamodb import DynamoStores
 
 log = logging.getLogger("ccstream.processor")
@@ -89,28 +90,13 @@ class ProcessorSettings:
             rows=ddb,
             dedup=ddb,
             state=ddb,
-            dead_letters=S3DeadLetters(self.target.client("s3"), bucket),
+            dead_letters=S3DeadLetters(self.target.client("s3", **deadletter_client_config()), bucket),
             metrics=metrics,
         )
 
 
-class HealthMetrics:
-    """`ConsumerErrors`, `DeadLetterRecords` and `TransientFailures` (namespace ClaudeCode, dimension Application)
-    for the alarms of infra/streaming.yaml. Best effort: a failure to publish is logged, never allowed to stop the
-    shard."""
-
-    def __init__(self, client: Any, application: str) -> None:
-        self.client = client
-        self.dimensions = [{"Name": "Application", "Value": application}]
-
-    def emit(self, name: str, value: float) -> None:
-        try:
-            self.client.put_metric_data(
-                Namespace="ClaudeCode",
-                MetricData=[{"MetricName": name, "Value": value, "Unit": "Count", "Dimensions": self.dimensions}],
-            )
-        except Exception as exc:
-            log.warning("could not publish %s: %s", name, exc)
+#: The aggregator's health metrics: one implementation for both KCL applications.
+HealthMetrics = ApplicationHealth
 
 
 def _parse_per_size(text: str | None, default: dict[str, int]) -> dict[str, int]:
@@ -125,6 +111,11 @@ def _parse_per_size(text: str | None, default: dict[str, int]) -> dict[str, int]
 
 def _dead_letter_total(counters: dict[str, int]) -> int:
     return sum(dead_letters_by_reason(counters).values())
+
+
+def _new_letters(now: dict[str, int], reported: dict[str, int]) -> dict[str, int]:
+    """Dead letters per reason counted since `reported` (never negative)."""
+    return {r: n - reported.get(r, 0) for r, n in now.items() if n > reported.get(r, 0)}
 
 
 def fault_point(name: str) -> None:
@@ -181,6 +172,7 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         self._flush_failures = 0
         self.health = settings.health_metrics()
         self._dead_letters_reported = 0
+        self._letters_reported: dict[str, int] = {}
         self.clock_ms = clock_ms
         self._last_records_ms = clock_ms()
 
@@ -193,6 +185,7 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         )
         self.pipeline.restore(checkpoint)
         self._dead_letters_reported = _dead_letter_total(self.pipeline.counters.values)
+        self._letters_reported = dead_letters_by_reason(self.pipeline.counters.values)
         self._last_records_ms = self.clock_ms()
         log.info("%s: initialized at %s", self.shard_id, initialize_input.sequence_number)
 
@@ -200,6 +193,8 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         assert self.pipeline is not None
         records = [to_source_record(self.shard_id, r) for r in process_records_input.records]
         now = self.clock_ms()
+        if self.health is not None:
+            self.health.beat(now)
         if records:
             self._last_records_ms = now
         try:
@@ -275,9 +270,12 @@ class AggregatorProcessor(processor.RecordProcessorBase):
         """Publish the dead letters counted since the last checkpoint (replays restore the counters first, so a
         replayed record's dead letter is reported once per process, as it is stored once)."""
         total = _dead_letter_total(counters)
+        by_reason = dead_letters_by_reason(counters)
         if total > self._dead_letters_reported and self.health is not None:
             self.health.emit("DeadLetterRecords", total - self._dead_letters_reported)
+            self.health.dead_letters(_new_letters(by_reason, self._letters_reported))
         self._dead_letters_reported = total
+        self._letters_reported = by_reason
 
     def _checkpoint(self, checkpointer: Any, position: Position | None) -> None:
         error = checkpoint_with_retry(checkpointer, position)

@@ -79,11 +79,10 @@ def batches(letters: list[DeadLetter], max_bytes: int = MAX_OBJECT_BYTES) -> lis
     return out
 
 
-def deadletter_client_config() -> Any:
-    """botocore Config for the dead-letter S3 client: every attempt bounded in time (5 s connect, 20 s read)."""
-    from botocore.config import Config
-
-    return Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"})
+def deadletter_client_config() -> dict[str, Any]:
+    """botocore Config options for the dead-letter S3 client (`AwsTarget.client("s3", **these)`): every attempt
+    bounded in time (5 s connect, 20 s read)."""
+    return {"connect_timeout": 5, "read_timeout": 20, "retries": {"max_attempts": 2, "mode": "standard"}}
 
 
 class S3DeadLetters:

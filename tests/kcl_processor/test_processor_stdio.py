@@ -148,3 +148,23 @@ def test_bad_records_never_stop_the_shard(settings: ProcessorSettings) -> None:
         Statistics=["Sum"],
     )["Datapoints"]
     assert sum(d["Sum"] for d in stats) == 1.0
+
+
+def test_the_aggregator_beats_and_reports_dead_letters_by_reason(settings: ProcessorSettings, aws: AwsTarget) -> None:
+    """The alarms of infra/streaming.yaml read ClaudeCode/Heartbeat and ClaudeCode/DeadLetters per Reason."""
+    good = envelope_bytes("s", [(1, T0, random_events(random.Random(3), 1, T0, 1000)[0][1])])
+    recs = [_record(10**50 + 1, b"garbage"), _record(10**50 + 2, good)]
+    lines: list[dict[str, object]] = [
+        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0},
+        {"action": "processRecords", "records": recs, "millisBehindLatest": 0},
+        {"action": "checkpoint", "sequenceNumber": recs[-1]["sequenceNumber"], "subSequenceNumber": 0, "error": None},
+        {"action": "shutdownRequested"},
+    ]
+    _run(AggregatorProcessor(settings), lines)
+    cw = aws.client("cloudwatch")
+    app = {"Name": "Application", "Value": settings.names.consumer_app}
+    beats = cw.list_metrics(Namespace="ClaudeCode", MetricName="Heartbeat", Dimensions=[app])["Metrics"]
+    assert len(beats) == 1
+    letters = cw.list_metrics(Namespace="ClaudeCode", MetricName="DeadLetters", Dimensions=[app])["Metrics"]
+    reasons = {d["Value"] for m in letters for d in m["Dimensions"] if d["Name"] == "Reason"}
+    assert reasons == {"bad_gzip"}
