@@ -86,7 +86,7 @@ def rollup_user_days(reader: RowReader, client: Any, table: str, from_ms: int, t
         stored = _stored_user_days(client, table, day_ms)
         items = []
         for user, entry in partial.users.items():
-            item = user_day_item(day_ms, user, entry.sums, len(entry.sessions))
+            item = user_day_item(day_ms, user, entry.sums, round(entry.session_count().value))
             if stored.get(item["sk"]) != (item["sums"], item["sessions"]):
                 items.append(item)
         for i in range(0, len(items), 25):

@@ -25,7 +25,7 @@ from typing import Any
 import msgspec
 
 from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES, Signature, signature_of
-from schemas.catalogue import METRICS, user_key
+from schemas.catalogue import METRICS, NOT_A_SESSION_START_TYPE, user_key
 from schemas.emf import DEFAULT_LIMITS, MAX_VALUE, DataPoint, LineLimits, Rejected, parse_line
 
 #: Metrics the fast path knows, in a fixed order (their Struct fields follow the attributes).
@@ -34,6 +34,8 @@ _ATTRS = (*GROUPABLE_ATTRIBUTES, "user.email", "user.id", "session.id")
 _SIG_END = len(GROUPABLE_ATTRIBUTES) + 1  # fields[1:_SIG_END] is the signature (field 0 is `_aws`)
 _EMAIL, _ID, _SESSION = _SIG_END, _SIG_END + 1, _SIG_END + 2
 _METRICS_START = _SIG_END + 3
+#: How a line of the `claude agents` UI (`start_type=agents_view`, not a session) shows in awsemf's compact JSON.
+_NOT_A_SESSION = f'"start_type":"{NOT_A_SESSION_START_TYPE}"'
 
 
 class Line(msgspec.Struct, gc=False):
@@ -82,6 +84,8 @@ def read_fast(index: int, line: str, limits: LineLimits = DEFAULT_LIMITS) -> Lin
     """The fast path; None means "not ordinary, use `read_generic`" (never a verdict on the line)."""
     if len(line) > limits.max_line_bytes or "\\" in line or line.count('":') > limits.max_labels:
         return None
+    if _NOT_A_SESSION in line:
+        return None  # the `claude agents` UI: the generic path keeps its values and leaves its session out
     try:
         fields = _astuple(_decode_fast(line))
     except (msgspec.ValidationError, msgspec.DecodeError):
@@ -146,6 +150,6 @@ def line_of(index: int, points: list[DataPoint]) -> Line | None:
         points[0].timestamp_ms,
         signature_of(attrs),
         user_key(attrs),
-        attrs.get("session.id"),
+        None if attrs.get("start_type") == NOT_A_SESSION_START_TYPE else attrs.get("session.id"),
         [(p.metric, p.value) for p in points],
     )
