@@ -43,6 +43,8 @@ def status_fields(status: PipelineStatus, now_ms: int) -> list[tuple[str, str]]:
     ]
     if status.watermark_ms:
         fields.append(("lag", f"{max(0, now_ms - status.watermark_ms) / 1000:,.0f}s behind newest event time"))
+    else:  # the line keeps its shape until a shard has stored a watermark
+        fields.append(("lag", "unknown (no shard has stored a watermark yet)"))
     return fields
 
 
