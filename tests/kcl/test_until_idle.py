@@ -37,7 +37,7 @@ def test_until_idle_exits_after_the_drain_with_production_flush_intervals(aws: A
     with cli_stack(aws) as stack:
         assert not any(k.endswith("FLUSH_INTERVAL_MS") or k.endswith("FLUSH_INTERVALS") for k in stack.env)
         last = stack.put_fixture("midnight.kinesis.jsonl")
-        argv = [CCSTREAM, "consume", "--app", "aggregator", "--until-idle", "5", "--log-dir", str(tmp_path / "logs")]
+        argv = [CCSTREAM, "consume", "--app", "all", "--until-idle", "5", "--log-dir", str(tmp_path / "logs")]
         started = time.monotonic()
         done = subprocess.run(argv, env=stack.env, capture_output=True, text=True, timeout=230, check=False)
         elapsed = time.monotonic() - started
@@ -47,5 +47,6 @@ def test_until_idle_exits_after_the_drain_with_production_flush_intervals(aws: A
         assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:], logs)
         assert "idle: every shard drained and checkpointed" in done.stdout
         assert stack.checkpoints(stack.names.consumer_app) == last
+        assert stack.checkpoints(stack.names.lake_app) == last  # the lake writer flushed on idle too
         _, points = kinesis_fixture("midnight.kinesis.jsonl")
         assert_aggregates(DynamoRowReader(aws.client("dynamodb"), stack.names.table), points)
