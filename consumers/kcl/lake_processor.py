@@ -67,10 +67,10 @@ class LakeSettings:
         )
         return cls(AwsTarget.from_env(), Names.from_env(), limits, decode=DecodeLimits.from_env())
 
-    def health(self) -> LakeHealth | None:
+    def health(self) -> ApplicationHealth | None:
         if os.environ.get("CCSTREAM_PUBLISH_METRICS", "1") == "0":
             return None
-        return LakeHealth(self.target.client("cloudwatch"), self.names.lake_app)
+        return ApplicationHealth(self.target.client("cloudwatch"), self.names.lake_app)
 
     def build_writer(self) -> LakeWriter:
         s3 = s3_client(self.target)
@@ -81,10 +81,6 @@ class LakeSettings:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
-
-
-#: The lake writer's health metrics (kept under its old name for callers and tests).
-LakeHealth = ApplicationHealth
 
 
 class LakeRecordProcessor(processor.RecordProcessorBase):
@@ -99,7 +95,7 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         clock_ms: Callable[[], int] = _now_ms,
         sleep: Callable[[float], None] = time.sleep,
         decode: DecodeLimits | None = None,
-        health: LakeHealth | None = None,
+        health: ApplicationHealth | None = None,
     ) -> None:
         self.decode = decode or DecodeLimits()
         self.health = health

@@ -70,10 +70,10 @@ class ProcessorSettings:
         )
         return cls(Names.from_env(), tunables, AwsTarget.from_env(), env.get("CCSTREAM_DEADLETTER_BUCKET"))
 
-    def health_metrics(self) -> HealthMetrics | None:
+    def health_metrics(self) -> ApplicationHealth | None:
         if os.environ.get("CCSTREAM_PUBLISH_METRICS", "1") == "0":
             return None
-        return HealthMetrics(self.target.client("cloudwatch"), self.names.consumer_app)
+        return ApplicationHealth(self.target.client("cloudwatch"), self.names.consumer_app)
 
     def build_stores(self) -> Stores:
         ddb = DynamoStores(self.target.client("dynamodb"), self.names.table)
@@ -93,10 +93,6 @@ class ProcessorSettings:
             dead_letters=S3DeadLetters(self.target.client("s3", **deadletter_client_config()), bucket),
             metrics=metrics,
         )
-
-
-#: The aggregator's health metrics: one implementation for both KCL applications.
-HealthMetrics = ApplicationHealth
 
 
 def _parse_per_size(text: str | None, default: dict[str, int]) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.kcl.lake_processor import LakeHealth
+from consumers.kcl.health import ApplicationHealth
 
 
 class Recorder:
@@ -21,7 +21,7 @@ class Recorder:
 
 def test_heartbeat_once_a_minute_and_dead_letters_by_reason() -> None:
     rec = Recorder()
-    h = LakeHealth(rec, "cc-lake-writer")
+    h = ApplicationHealth(rec, "cc-lake-writer")
     for now in (0, 10_000, 59_999, 60_000, 61_000, 130_000):
         h.beat(now)
     assert [d["MetricName"] for d in rec.data] == ["Heartbeat"] * 3  # at 0, 60,000 and 130,000
@@ -32,6 +32,6 @@ def test_heartbeat_once_a_minute_and_dead_letters_by_reason() -> None:
 
 
 def test_a_failing_cloudwatch_never_raises() -> None:
-    h = LakeHealth(Recorder(fail=True), "app")
+    h = ApplicationHealth(Recorder(fail=True), "app")
     h.beat(0)
     h.dead_letters({"x": 1})
