@@ -17,7 +17,7 @@ from consumers.collector.identity import IdentitySettings
 from consumers.collector.process import free_port, start_collector
 from consumers.emulator import EmbeddedEmulator
 from consumers.identity.service_accounts import mint
-from tests.auth.idp import AUDIENCE, TestIdP, serving_idp
+from tests.auth.idp import AUDIENCE, LoopbackIdP, serving_idp
 from tests.collector.conftest import CollectorUnderTest
 
 VECTORS = Path(__file__).with_name("pseudonym_vectors.json")
@@ -38,7 +38,7 @@ def vector_keys() -> str:
 @dataclass
 class AuthedCollector:
     under: CollectorUnderTest
-    idp: TestIdP
+    idp: LoopbackIdP
     accounts_file: Path
     bot_token: str
     bot_entry: str
@@ -65,12 +65,12 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def idp() -> Iterator[TestIdP]:
+def idp() -> Iterator[LoopbackIdP]:
     with serving_idp() as provider:
         yield provider
 
 
-def _authed(emulator: EmbeddedEmulator, idp: TestIdP, tmp: Path, mode: str) -> Iterator[AuthedCollector]:
+def _authed(emulator: EmbeddedEmulator, idp: LoopbackIdP, tmp: Path, mode: str) -> Iterator[AuthedCollector]:
     logs = AwsTarget(endpoint_url=emulator.url, region="us-east-1").client("logs")
     suffix = uuid.uuid4().hex[:8]
     metrics_group, events_group = f"/test/auth-{suffix}/metrics", f"/test/auth-{suffix}/events"
@@ -106,13 +106,13 @@ def _authed(emulator: EmbeddedEmulator, idp: TestIdP, tmp: Path, mode: str) -> I
 
 @pytest.fixture(scope="module")
 def plain(
-    emulator: EmbeddedEmulator, idp: TestIdP, tmp_path_factory: pytest.TempPathFactory
+    emulator: EmbeddedEmulator, idp: LoopbackIdP, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AuthedCollector]:
     yield from _authed(emulator, idp, tmp_path_factory.mktemp("auth-plain"), "plain")
 
 
 @pytest.fixture(scope="module")
 def pseudonymous(
-    emulator: EmbeddedEmulator, idp: TestIdP, tmp_path_factory: pytest.TempPathFactory
+    emulator: EmbeddedEmulator, idp: LoopbackIdP, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AuthedCollector]:
     yield from _authed(emulator, idp, tmp_path_factory.mktemp("auth-pseudo"), "pseudonymous")
