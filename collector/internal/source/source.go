@@ -66,14 +66,15 @@ func ssmFetch(name, endpoint string) Fetch {
 		if cfgErr != nil {
 			return nil, fmt.Errorf("AWS configuration: %w", cfgErr)
 		}
-		out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+		// GetParameters (not GetParameter): the action the networking stack's SSM endpoint admits.
+		out, err := client.GetParameters(ctx, &ssm.GetParametersInput{Names: []string{name}, WithDecryption: aws.Bool(true)})
 		if err != nil {
-			if strings.Contains(err.Error(), "ParameterNotFound") {
-				return nil, fmt.Errorf("SSM parameter %s: %w", name, ErrNotFound)
-			}
 			return nil, fmt.Errorf("SSM parameter %s: %w", name, err)
 		}
-		return []byte(aws.ToString(out.Parameter.Value)), nil
+		if len(out.Parameters) == 0 {
+			return nil, fmt.Errorf("SSM parameter %s: %w", name, ErrNotFound)
+		}
+		return []byte(aws.ToString(out.Parameters[0].Value)), nil
 	}
 }
 
