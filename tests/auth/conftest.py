@@ -70,7 +70,10 @@ def idp() -> Iterator[LoopbackIdP]:
         yield provider
 
 
-def _authed(emulator: EmbeddedEmulator, idp: LoopbackIdP, tmp: Path, mode: str) -> Iterator[AuthedCollector]:
+def _authed(
+    emulator: EmbeddedEmulator, idp: LoopbackIdP, tmp: Path, mode: str, ssm_prefix: str = ""
+) -> Iterator[AuthedCollector]:
+    """A collector with --auth oidc; with `ssm_prefix`, service accounts and mapping are SSM parameters (as on ECS)."""
     logs = AwsTarget(endpoint_url=emulator.url, region="us-east-1").client("logs")
     suffix = uuid.uuid4().hex[:8]
     metrics_group, events_group = f"/test/auth-{suffix}/metrics", f"/test/auth-{suffix}/events"
@@ -80,12 +83,18 @@ def _authed(emulator: EmbeddedEmulator, idp: LoopbackIdP, tmp: Path, mode: str) 
     token, entry = mint("ci-bot", ("ci",))
     accounts = tmp / "service-accounts.yaml"
     accounts.write_text("service_accounts:\n" + entry)
+    accounts_location, mapping_location = str(accounts), str(tmp / "mapping.yaml")
+    if ssm_prefix:
+        ssm = AwsTarget(endpoint_url=emulator.url, region="us-east-1").client("ssm")
+        accounts_location, mapping_location = f"ssm:{ssm_prefix}/service-accounts", f"ssm:{ssm_prefix}/org-mapping"
+        ssm.put_parameter(Name=f"{ssm_prefix}/service-accounts", Value=accounts.read_text(), Type="String")
+        ssm.put_parameter(Name=f"{ssm_prefix}/org-mapping", Value=MAPPING, Type="String")
     identity = IdentitySettings(
         issuer=idp.issuer,
         audience=AUDIENCE,
         jwks_url="",  # discovered from the issuer, as in production
-        service_accounts=str(accounts),
-        org_mapping=str(tmp / "mapping.yaml"),
+        service_accounts=accounts_location,
+        org_mapping=mapping_location,
         mode=mode,
         keys=vector_keys() if mode == "pseudonymous" else "",
     )
