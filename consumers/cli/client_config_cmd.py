@@ -9,6 +9,23 @@ from consumers.identity.client_config import DEFAULT_HELPER_PATH, MANAGED_SETTIN
 
 def register(app: typer.Typer) -> None:
     app.command("client-config")(client_config)
+    app.command("service-account")(service_account)
+
+
+def service_account(
+    name: str = typer.Argument(..., help="Account name (lower-case letters, digits, . _ -); identity service:NAME."),
+    groups: str = typer.Option("", "--groups", help="Comma-separated groups the organisation mapping reads."),
+) -> None:
+    """Mint a service-account token (CI bots): the token on stdout, once; the hash line for the document on stderr.
+
+    Add the line under `service_accounts:` of the collector's document (a file, or the SSM parameter
+    /<prefix>/collector/service-accounts); remove it to revoke the token within seconds.
+    """
+    from consumers.identity.service_accounts import mint
+
+    token, entry = mint(name, tuple(g.strip() for g in groups.split(",") if g.strip()))
+    typer.echo(token)
+    typer.echo("add to the service-account document (service_accounts:):\n" + entry, err=True, nl=False)
 
 
 def client_config(

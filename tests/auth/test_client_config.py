@@ -7,6 +7,7 @@ accepted by the collector and stores data under the signed-in developer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from consumers.cli.app import app
@@ -130,3 +132,15 @@ def test_the_helper_signs_in_prints_the_header_and_refreshes(
     )
     (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, _at(time_ns)))
     assert line["user.email"] == idp.device_user
+
+
+def test_service_account_prints_the_token_once_and_only_its_hash_for_the_document() -> None:
+    result = CliRunner().invoke(app, ["service-account", "ci-bot", "--groups", "ci, platform"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert token.startswith("ccsa_") and len(token) == len("ccsa_") + 43
+    entry = yaml.safe_load(result.stderr.split("\n", 1)[1])
+    assert entry == [
+        {"name": "ci-bot", "sha256": hashlib.sha256(token.encode()).hexdigest(), "groups": ["ci", "platform"]}
+    ]
+    assert token not in result.stderr
