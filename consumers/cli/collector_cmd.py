@@ -59,7 +59,7 @@ def collector(
     from dataclasses import replace
     from pathlib import Path
 
-    from consumers.collector.identity import IdentitySettings
+    from consumers.collector.auth_settings import IdentitySettings
     from consumers.collector.pipelines import describe_pipelines
     from consumers.collector.process import collector_command, free_port
     from consumers.collector.settings import CollectorSettings

@@ -24,8 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from consumers.collector.auth_settings import IdentitySettings
 from consumers.collector.build import collector_binary, collector_config
-from consumers.collector.identity import IdentitySettings
 from consumers.collector.settings import ENV_NAMES, CollectorSettings
 from consumers.errors import CcstreamError
 

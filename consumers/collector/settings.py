@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consumers.collector import identity
-from consumers.collector.identity import IdentitySettings
+from consumers.collector import auth_settings
+from consumers.collector.auth_settings import IdentitySettings
 from consumers.errors import ConfigError
 
 AUTH_MODES = ("none", "bearer", "oidc")
@@ -33,7 +33,7 @@ ENV_NAMES = (
     "CCSTREAM_TAP_EXPORTERS",
     "CCSTREAM_TELEMETRY_HOST",
     "CCSTREAM_TELEMETRY_PORT",
-    *identity.ENV_NAMES,
+    *auth_settings.ENV_NAMES,
 )
 
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from consumers.collector import identity as names
+from consumers.collector import auth_settings as names
 from consumers.errors import ConfigError
 
 HELPER_SOURCE = Path(__file__).with_name("otel_token_helper.py")

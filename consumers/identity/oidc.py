@@ -25,7 +25,7 @@ from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import JWKRegistry, Key
 from joserfc.jws import extract_compact
 
-from consumers.collector import identity as names
+from consumers.collector import auth_settings as names
 from consumers.identity.pseudonym import normalise
 from consumers.identity.service_accounts import SERVICE_ACCOUNT_PREFIX, ServiceAccounts
 

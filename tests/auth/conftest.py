@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from consumers.aws import AwsTarget
-from consumers.collector.identity import IdentitySettings
+from consumers.collector.auth_settings import IdentitySettings
 from consumers.collector.process import free_port, start_collector
 from consumers.emulator import EmbeddedEmulator
 from consumers.identity.service_accounts import mint

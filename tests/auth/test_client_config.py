@@ -144,3 +144,11 @@ def test_service_account_prints_the_token_once_and_only_its_hash_for_the_documen
         {"name": "ci-bot", "sha256": hashlib.sha256(token.encode()).hexdigest(), "groups": ["ci", "platform"]}
     ]
     assert token not in result.stderr
+
+
+def test_collector_auth_oidc_needs_an_issuer_and_says_so() -> None:
+    env = {k: "" for k in ("CCSTREAM_OIDC_ISSUER", "CCSTREAM_OIDC_AUDIENCE", "CCSTREAM_SERVICE_ACCOUNTS")}
+    args = ["collector", "--auth", "oidc", "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code != 0
+    assert "--auth oidc needs an issuer and an audience" in str(result.exception)

@@ -17,7 +17,7 @@ import msgspec
 import pytest
 
 from consumers.aws import AwsTarget
-from consumers.collector.identity import IdentitySettings
+from consumers.collector.auth_settings import IdentitySettings
 from consumers.collector.process import free_port, start_collector
 from consumers.emulator import EmbeddedEmulator
 from consumers.identity.pseudonym import month_of, parse_keyring
