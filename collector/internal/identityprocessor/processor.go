@@ -259,14 +259,18 @@ func eachPoint(m pmetric.Metric, f func(pcommon.Map, pcommon.Timestamp)) {
 	}
 }
 
-// joinCapped joins sorted groups with commas, keeping whole names within max bytes.
-func joinCapped(groups []string, max int) string {
+// joinCapped joins sorted groups with commas, keeping whole names within limit bytes.
+func joinCapped(groups []string, limit int) string {
 	var b strings.Builder
 	for _, g := range groups {
-		if b.Len()+len(g)+1 > max+1 {
+		sep := 0
+		if b.Len() > 0 {
+			sep = 1
+		}
+		if b.Len()+sep+len(g) > limit {
 			break
 		}
-		if b.Len() > 0 {
+		if sep == 1 {
 			b.WriteByte(',')
 		}
 		b.WriteString(g)

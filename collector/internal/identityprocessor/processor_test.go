@@ -268,8 +268,10 @@ func TestMappingPrecedenceAndValidation(t *testing.T) {
 }
 
 func TestGroupsAreCappedAtAWholeName(t *testing.T) {
-	if got := joinCapped([]string{"aaaa", "bbbb", "cccc"}, 9); got != "aaaa,bbbb" {
-		t.Errorf("joinCapped = %q", got)
+	for limit, want := range map[int]string{9: "aaaa,bbbb", 8: "aaaa", 14: "aaaa,bbbb,cccc", 3: ""} {
+		if got := joinCapped([]string{"aaaa", "bbbb", "cccc"}, limit); got != want {
+			t.Errorf("joinCapped(%d) = %q, want %q", limit, got, want)
+		}
 	}
 }
 
