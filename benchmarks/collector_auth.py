@@ -36,10 +36,10 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     points = [Point("claude_code.token.usage", "tokens", float(i), {"model": "m", "type": f"t{i}"}) for i in range(8)]
     with EmbeddedEmulator() as emulator, serving_idp() as idp, tempfile.TemporaryDirectory() as tmp:
         logs = AwsTarget(endpoint_url=emulator.url, region="us-east-1").client("logs")
@@ -75,7 +75,8 @@ def main() -> None:
         p95 = statistics.quantiles(values, n=20)[-1]
         median = statistics.median(values)
         print(f"{name:32} {median * 1000:10.2f} {p95 * 1000:8.2f} {median / base:8.2f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
