@@ -131,6 +131,10 @@ def test_waf_limits_rate_per_ip_and_body_size_consistently_with_the_collector() 
     assert blocked == {0: False, 4_194_304: False, 4_999_999: False, 5_000_000: True, 9_999_999: True, 10**8: True}
     cap = yaml.safe_load(CONFIG_PATH.read_text())["receivers"]["otlp"]["protocols"]["http"]["max_request_body_size"]
     assert cap == 4 * 1024 * 1024 < 5_000_000  # the collector refuses what the edge lets through above its cap
+    assert {
+        RESOURCES[r]["Condition"] for r in ("CollectorWebAcl", "CollectorWebAclAssociation", "WafBlockedAlarm")
+    } == {"HasWaf"}
+    assert TEMPLATE.parameters["WafEnabled"]["Default"] == "true"
     association = RESOURCES["CollectorWebAclAssociation"]["Properties"]
     assert association == {
         "ResourceArn": {"Ref": "LoadBalancer"},
