@@ -22,9 +22,10 @@ from consumers.collector.process import free_port, start_collector
 from consumers.emulator import EmbeddedEmulator
 from consumers.identity.pseudonym import month_of, parse_keyring
 from consumers.query.api import query_metric
-from tests.auth.conftest import MAPPING, bearer, vector_keys
+from tests.auth.conftest import MAPPING, AuthedCollector, bearer, vector_keys
 from tests.auth.idp import AUDIENCE, LoopbackIdP
 from tests.auth.test_collector_auth import FORGED_HEADERS, _cost, _metrics
+from tests.collector.conftest import CollectorUnderTest
 from tests.e2e.harness import deployed_stack
 
 pytestmark = [pytest.mark.kcl, pytest.mark.emulator]
@@ -75,8 +76,6 @@ def test_only_verified_identities_reach_dynamodb(emulator: EmbeddedEmulator, idp
             identity=IdentitySettings(**oidc, mode="pseudonymous", keys=keys),
         )  # fmt: skip
         try:
-            from tests.auth.conftest import AuthedCollector
-            from tests.collector.conftest import CollectorUnderTest
 
             def client(c: Any) -> AuthedCollector:
                 under = CollectorUnderTest(c, logs, stack.names.log_group, stack.names.log_group + "-events", "")
