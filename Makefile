@@ -72,7 +72,8 @@ localstack: $(LOCALSTACK_STAMP)
 # The project's OTel Collector distribution (collector/: go.mod/go.sum pin contrib v0.131.0) built from the Go
 # module proxy into .cache/collector (modules and build cache included); rebuilt only when the pins or sources change.
 COLLECTOR_STAMP := $(CACHE)/collector/.built
-$(COLLECTOR_STAMP): collector/go.mod collector/go.sum collector/main.go collector/taskid.go scripts/build_collector.sh
+COLLECTOR_GO := $(filter-out %_test.go,$(wildcard collector/internal/*/*.go))
+$(COLLECTOR_STAMP): collector/go.mod collector/go.sum collector/main.go collector/taskid.go $(COLLECTOR_GO) scripts/build_collector.sh
 	scripts/build_collector.sh $(CACHE)/collector
 	touch $(COLLECTOR_STAMP)
 

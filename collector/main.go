@@ -1,5 +1,7 @@
 // Command otelcol-ccstream is ccstream's OpenTelemetry Collector distribution: the upstream core and contrib
-// components the product needs, pinned to one release in go.mod, and nothing else.
+// components the product needs, pinned to one release in go.mod, plus two of our own for what no component at
+// that release does (internal/tokenauth: OIDC and service-account tokens; internal/identityprocessor: identity
+// from the verified token, organisation mapping, pseudonyms).
 package main
 
 import (
@@ -30,6 +32,9 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/filterprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor"
+
+	"github.com/ccstream/otelcol-ccstream/internal/identityprocessor"
+	"github.com/ccstream/otelcol-ccstream/internal/tokenauth"
 )
 
 // version is the contrib release every component module is pinned to (see go.mod).
@@ -42,6 +47,7 @@ func components() (otelcol.Factories, error) {
 	factories.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
 		healthcheckextension.NewFactory(),
 		bearertokenauthextension.NewFactory(),
+		tokenauth.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -59,6 +65,7 @@ func components() (otelcol.Factories, error) {
 		resourceprocessor.NewFactory(),
 		transformprocessor.NewFactory(),
 		filterprocessor.NewFactory(),
+		identityprocessor.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err

@@ -19,6 +19,7 @@ WORKDIR /src/collector
 COPY collector/go.mod collector/go.sum ./
 RUN go mod download
 COPY collector/*.go ./
+COPY collector/internal ./internal
 RUN go build -trimpath -ldflags="-s -w" -o /out/otelcol-ccstream .
 
 FROM ${RUNTIME_IMAGE}${RUNTIME_DIGEST}

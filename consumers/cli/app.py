@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "up_cmd",
     "emulator_cmd",
     "collector_cmd",
+    "client_config_cmd",
     "deploy_cmd",
     "package_cmd",
     "generate_cmd",

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from consumers.collector.auth_settings import IdentitySettings
 from consumers.collector.build import collector_binary, collector_config
 from consumers.collector.settings import ENV_NAMES, CollectorSettings
 from consumers.errors import CcstreamError
@@ -31,6 +32,8 @@ from consumers.errors import CcstreamError
 #: The collector's own counter of points its filter processors dropped (Prometheus name, v0.131.0).
 FILTERED_COUNTER = "otelcol_processor_filter_datapoints_filtered_ratio_total"
 REFUSE_CUMULATIVE_FILTER = "filter/refuse_cumulative"
+#: The authenticator's counter (collector/internal/tokenauth), by result and refusal reason.
+AUTH_COUNTER = "ccstream_auth_requests_total"
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 
@@ -100,6 +103,10 @@ class RunningCollector:
         """Cumulative data points refused so far (the collector's filter counter; 0 before the first)."""
         return filtered_points(self.telemetry(), REFUSE_CUMULATIVE_FILTER)
 
+    def auth_requests(self, result: str, reason: str | None = None) -> int:
+        """Requests the authenticator accepted or refused so far (`reason` narrows refusals: `expired`, …)."""
+        return auth_requests(self.telemetry(), result, reason)
+
     def log_text(self) -> str:
         return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
 
@@ -133,6 +140,16 @@ def filtered_points(prometheus_text: str, filter_id: str) -> int:
     return int(float(match.group(1))) if match else 0
 
 
+def auth_requests(prometheus_text: str, result: str, reason: str | None = None) -> int:
+    """Sum of the authenticator's counter over the series with this result (and reason)."""
+    total = 0.0
+    for match in re.finditer(rf"^{AUTH_COUNTER}\{{([^}}]*)\}} (\S+)$", prometheus_text, re.M):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
+        if labels.get("result") == result and (reason is None or labels.get("reason") == reason):
+            total += float(match.group(2))
+    return int(total)
+
+
 def start_collector(
     *,
     endpoint_url: str,
@@ -149,6 +166,7 @@ def start_collector(
     batch_timeout: str = "1s",
     cache_dir: Path | None = None,
     config_overrides: Sequence[str] = (),
+    identity: IdentitySettings | None = None,
 ) -> RunningCollector:
     """Start the collector against `endpoint_url` and wait until it is ready (health_check answers 200)."""
     settings = CollectorSettings(
@@ -165,6 +183,7 @@ def start_collector(
         auth=auth,
         bearer_token=bearer_token,
         batch_timeout=batch_timeout,
+        identity=identity or IdentitySettings(),
     )
     argv, env = collector_command(settings, cache_dir, config_overrides)
     if log_file is None:

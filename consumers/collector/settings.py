@@ -6,9 +6,11 @@ declared here once and the test `tests/collector/test_config_sync.py` checks tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from consumers.collector import auth_settings
+from consumers.collector.auth_settings import IdentitySettings
 from consumers.errors import ConfigError
 
 AUTH_MODES = ("none", "bearer", "oidc")
@@ -31,14 +33,7 @@ ENV_NAMES = (
     "CCSTREAM_TAP_EXPORTERS",
     "CCSTREAM_TELEMETRY_HOST",
     "CCSTREAM_TELEMETRY_PORT",
-)
-
-#: Why `oidc` cannot be selected in this distribution (collector/README.md, "Auth").
-OIDC_UNAVAILABLE = (
-    "--auth oidc is not available: the oidcauth extension cannot be fetched at the pinned release "
-    "(proxy.golang.org answers 403 'This module version is not available' for "
-    "github.com/open-telemetry/opentelemetry-collector-contrib/extension/oidcauthextension@v0.131.0); "
-    "use --auth bearer, or validate tokens at the load balancer (see collector/README.md)"
+    *auth_settings.ENV_NAMES,
 )
 
 
@@ -58,6 +53,7 @@ class CollectorSettings:
     file_tap: Path | None = None
     auth: str = "none"
     bearer_token: str | None = None
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
     deployment_environment: str = "local"
     batch_timeout: str = "1s"
     host: str = "127.0.0.1"
@@ -65,8 +61,6 @@ class CollectorSettings:
     def environment(self) -> dict[str, str]:
         if self.auth not in AUTH_MODES:
             raise ConfigError(f"unknown collector auth mode {self.auth!r}: choose one of {', '.join(AUTH_MODES)}")
-        if self.auth == "oidc":
-            raise ConfigError(OIDC_UNAVAILABLE)
         if self.auth == "bearer" and not self.bearer_token:
             raise ConfigError("--auth bearer needs a token (CCSTREAM_BEARER_TOKEN or bearer_token=...)")
         if not self.task_id:
@@ -86,10 +80,14 @@ class CollectorSettings:
             "CCSTREAM_TELEMETRY_HOST": self.host,
             "CCSTREAM_TELEMETRY_PORT": str(self.telemetry_port),
         }
+        env.update(self.identity.environment(self.auth))
         if self.auth == "bearer":
             env["CCSTREAM_RECEIVER_AUTH"] = "{authenticator: bearertokenauth}"
             env["CCSTREAM_EXTENSIONS"] = "[health_check, bearertokenauth]"
             env["CCSTREAM_BEARER_TOKEN"] = str(self.bearer_token)
+        elif self.auth == "oidc":
+            env["CCSTREAM_RECEIVER_AUTH"] = "{authenticator: ccstreamauth}"
+            env["CCSTREAM_EXTENSIONS"] = "[health_check, ccstreamauth]"
         else:
             env["CCSTREAM_RECEIVER_AUTH"] = "null"
             env["CCSTREAM_EXTENSIONS"] = "[health_check]"

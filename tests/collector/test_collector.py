@@ -56,7 +56,7 @@ def _at(time_ms: int):  # type: ignore[no-untyped-def]
 
 def test_lines_are_awsemf_output_with_aggregate_dimensions_only(running: CollectorUnderTest) -> None:
     # No x-organization header: the [organization] set is left out of every line (awsemf keeps only the declared
-    # sets whose labels the point has); cost_center and department get their defaults from attributes/headers.
+    # sets whose labels the point has); cost_center and department get ccstream_identity's defaults.
     time_ns = _minute_ns(3)
     time_ms = time_ns // 1_000_000
     assert running.post("/v1/metrics", metrics_request(CLI_POINTS, time_ns)) == 200
@@ -193,8 +193,8 @@ def test_the_grpc_receiver_answers(running: CollectorUnderTest) -> None:
     assert export_empty_metrics(running.collector.otlp_grpc_endpoint) == 0
 
 
-def test_oidc_is_refused_with_the_reason() -> None:
-    with pytest.raises(ConfigError, match=r"oidcauthextension@v0\.131\.0"):
+def test_oidc_without_an_issuer_is_refused_with_the_reason() -> None:
+    with pytest.raises(ConfigError, match=r"--auth oidc needs an issuer and an audience"):
         start_collector(endpoint_url="http://127.0.0.1:1", region="us-east-1", auth="oidc")
 
 

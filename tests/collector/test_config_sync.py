@@ -62,7 +62,8 @@ def test_the_task_sets_every_variable_the_stack_leaves_open() -> None:
     open_vars = {m.group(1) for m in ENV_REF.finditer(_ssm_value().replace("${!env:", "${env:")) if not m.group(2)}
     task = load_template("monitoring.yaml").resources["CollectorTaskDefinition"]["Properties"]
     (container,) = task["ContainerDefinitions"]
-    names = {e["Name"] for e in container["Environment"]} | {s["Name"] for s in container.get("Secrets", [])}
+    secrets = [s["Fn::If"][1] if "Fn::If" in s else s for s in container.get("Secrets", [])]  # conditional secrets
+    names = {e["Name"] for e in container["Environment"]} | {s["Name"] for s in secrets}
     # CCSTREAM_TASK_ID is set by the binary itself from the ECS task metadata (collector/taskid.go).
     assert open_vars - {"CCSTREAM_TASK_ID"} <= names
     assert "CCSTREAM_TASK_ID" not in names

@@ -119,11 +119,14 @@ def test_collector_config_exports_emf_on_aggregate_dimensions_only(stacks: Any) 
     dimensions = {d for declaration in emf["metric_declarations"] for group in declaration["dimensions"] for d in group}
     assert {"department", "team.id", "model", "type", "organization", "cost_center"} <= dimensions
     assert not any(d.startswith(("user", "session")) for d in dimensions)
-    headers = config["processors"]["attributes/headers"]["actions"]
-    assert {"user.email", "department", "team.id"} <= {a["key"] for a in headers if "from_context" in a}
+    # Identity comes from the verified token (ccstream_identity), never from client headers, before batch.
+    assert "attributes/headers" not in config["processors"]
+    assert config["processors"]["ccstream_identity"]["source"] == "${env:CCSTREAM_IDENTITY_SOURCE:-token}"
     pipeline = config["service"]["pipelines"]["metrics"]
     assert pipeline["exporters"] == ["awsemf"]
-    assert pipeline["processors"].index("attributes/headers") < pipeline["processors"].index("batch")
+    for name in ("metrics", "logs"):
+        processors = config["service"]["pipelines"][name]["processors"]
+        assert processors.index("ccstream_identity") < processors.index("batch")
 
 
 def test_consumer_service_scales_with_the_shard_count(stacks: Any) -> None:

@@ -1,0 +1,225 @@
+"""The real collector with `--auth oidc` against a test IdP on loopback (tests/auth/idp.py).
+
+Refused credentials get 401 and write nothing; a valid token's data is stored under the token's identity and the
+team the server-side mapping gives its groups, whatever the client forged; service-account tokens work until
+revoked; pseudonymous mode writes no plain identity, and its pseudonym is the Python twin's.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from consumers.identity.pseudonym import month_of, parse_keyring
+from tests.auth.conftest import AuthedCollector, bearer, vector_keys
+from tests.collector.conftest import metric_lines
+from tests.collector.grpc_call import export_empty_metrics
+from tests.collector.otlp_requests import RESOURCE, SCOPE, Point, _kv
+
+pytestmark = pytest.mark.emulator
+
+SONNET = "claude-sonnet-4-5"
+MALLORY = "mallory@evil.example"
+#: What a hostile client sets everywhere it can: headers, resource attributes, point and event attributes.
+FORGED_HEADERS = {"x-user-email": MALLORY, "x-department": "finance", "x-team-id": "forged-team"}
+FORGED = {
+    "user.email": MALLORY,
+    "user.id": "forged-device-id",
+    "user.name": "Mallory",
+    "user.account_uuid": "forged-uuid",
+    "organization.id": "forged-org-id",
+    "department": "finance",
+    "team.id": "forged-team",
+    "cost_center": "CC-FORGED",
+    "organization": "evil-corp",
+    "x-user-email": MALLORY,
+}
+#: Organisation attributes the mapping gives group eng-platform (tests/auth/conftest.py MAPPING).
+PLATFORM = {"department": "engineering", "team.id": "platform", "cost_center": "CC-100", "organization": "acme"}
+
+
+def _ns(minutes_ago: float) -> int:
+    return int(time.time() - 60 * minutes_ago) * 1_000_000_000
+
+
+def _metrics(points: list[Point], time_ns: int, resource: dict[str, str] | None = None) -> bytes:
+    """One cost point per entry, with the forged attributes on the points and (by default) on the resource."""
+    data_points = [
+        {
+            "timeUnixNano": str(time_ns),
+            "startTimeUnixNano": str(time_ns - 60_000_000_000),
+            "asDouble": p.value,
+            "attributes": _kv({"session.id": "s-1", **FORGED, **p.attrs}),
+        }
+        for p in points
+    ]
+    body = {
+        "resourceMetrics": [
+            {
+                "resource": {"attributes": _kv({**RESOURCE, **(FORGED if resource is None else resource)})},
+                "scopeMetrics": [
+                    {
+                        "scope": {"name": SCOPE},
+                        "metrics": [
+                            {
+                                "name": points[0].metric,
+                                "unit": points[0].unit,
+                                "sum": {"aggregationTemporality": 1, "isMonotonic": True, "dataPoints": data_points},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    return json.dumps(body).encode()
+
+
+def _event(time_ns: int) -> bytes:
+    record = {
+        "timeUnixNano": str(time_ns),
+        "body": {"stringValue": "claude_code.api_request"},
+        "attributes": [
+            *_kv({**FORGED, "event.name": "api_request", "model": SONNET}),
+            {"key": "cost_usd", "value": {"doubleValue": 0.25}},
+        ],
+    }
+    body = {
+        "resourceLogs": [
+            {
+                "resource": {"attributes": _kv({**RESOURCE, **FORGED})},
+                "scopeLogs": [{"scope": {"name": SCOPE + ".events"}, "logRecords": [record]}],
+            }
+        ]
+    }
+    return json.dumps(body).encode()
+
+
+def _cost(value: float) -> Point:
+    return Point("claude_code.cost.usage", "USD", value, {"model": SONNET})
+
+
+def _at(time_ns: int):  # type: ignore[no-untyped-def]
+    return lambda event: event["timestamp"] == time_ns // 1_000_000
+
+
+def test_bad_credentials_get_401_are_counted_and_write_nothing(plain: AuthedCollector) -> None:
+    idp, now = plain.idp, int(time.time())
+    bad = {
+        "missing_token": {},
+        "expired": bearer(idp.token(exp=now - 60, iat=now - 660)),
+        "wrong_audience": bearer(idp.token(aud="another-app")),
+        "wrong_issuer": bearer(idp.token(iss="https://evil.example")),
+        "bad_signature": bearer(idp.token(key=idp.stranger, kid="rsa-1")),
+        "unknown_key": bearer(idp.token(key=idp.stranger, kid="rsa-unknown")),
+    }
+    before = {reason: plain.under.collector.auth_requests("refused", reason) for reason in bad}
+    bad_times = []
+    for i, (reason, headers) in enumerate(bad.items()):
+        time_ns = _ns(20 + i)
+        bad_times.append(time_ns // 1_000_000)
+        status, text = plain.post("/v1/metrics", _metrics([_cost(100.0 + i)], time_ns), headers)
+        assert status == 401, (reason, status, text)
+        assert plain.post("/v1/logs", _event(time_ns), headers)[0] == 401, reason
+    # gRPC has the same authenticator (16 = UNAUTHENTICATED).
+    assert export_empty_metrics(plain.under.collector.otlp_grpc_endpoint) == 16
+    assert export_empty_metrics(plain.under.collector.otlp_grpc_endpoint, token=idp.token(aud="x")) == 16
+    assert export_empty_metrics(plain.under.collector.otlp_grpc_endpoint, token=idp.token()) == 0
+
+    after = {reason: plain.under.collector.auth_requests("refused", reason) for reason in bad}
+    # Each reason once per HTTP path (metrics and logs); missing_token and wrong_audience once more over gRPC.
+    grpc = {"missing_token": 1, "wrong_audience": 1}
+    assert {r: after[r] - before[r] for r in bad} == {r: 2 + grpc.get(r, 0) for r in bad}
+
+    # A valid request after them lands; once it is there, the batch has flushed: the refused ones never arrived.
+    marker_ns = _ns(30)
+    assert plain.post("/v1/metrics", _metrics([_cost(7.0)], marker_ns), bearer(idp.token()))[0] == 200
+    assert plain.under.wait_for_events(plain.under.metrics_group, 1, _at(marker_ns))
+    assert plain.post("/v1/logs", _event(marker_ns), bearer(idp.token()))[0] == 200
+    assert plain.under.wait_for_events(plain.under.events_group, 1, _at(marker_ns))
+    written = plain.under.events(plain.under.metrics_group) + plain.under.events(plain.under.events_group)
+    assert not [e for _, e in written if e["timestamp"] in bad_times]
+
+
+def test_forged_identity_and_organisation_are_replaced_by_the_tokens(plain: AuthedCollector) -> None:
+    time_ns = _ns(40)
+    token = plain.idp.token("  Ada@Example.COM", sub="00u-ada", groups=("eng-platform", "everyone"))
+    headers = {**bearer(token), **FORGED_HEADERS}
+    assert plain.post("/v1/metrics", _metrics([_cost(1.5)], time_ns), headers)[0] == 200
+    assert plain.post("/v1/logs", _event(time_ns), headers)[0] == 200
+
+    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, _at(time_ns)))
+    expected = {
+        "user.email": "ada@example.com",
+        "user.id": "00u-ada",
+        "user.groups": "eng-platform,everyone",
+        **PLATFORM,
+    }
+    assert {k: line.get(k) for k in expected} == expected
+    assert line["claude_code.cost.usage"] == 1.5 and line["session.id"] == "s-1"
+    for key in ("user.name", "user.account_uuid", "organization.id", "x-user-email"):
+        assert key not in line
+    assert "mallory" not in json.dumps(line).lower() and "forged" not in json.dumps(line).lower()
+    # The mapped organisation is a declared dimension now that every point has it.
+    assert ["organization"] in line["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+
+    (found,) = plain.under.wait_for_events(plain.under.events_group, 1, _at(time_ns))
+    message = json.loads(found[1]["message"])
+    assert {k: message["attributes"].get(k) for k in expected} == expected
+    assert message["attributes"]["cost_usd"] == 0.25
+    assert "mallory" not in found[1]["message"].lower() and "forged" not in found[1]["message"].lower()
+
+
+def test_a_service_account_works_until_revoked(plain: AuthedCollector) -> None:
+    time_ns = _ns(50)
+    headers = bearer(plain.bot_token)
+    assert plain.post("/v1/metrics", _metrics([_cost(3.0)], time_ns), headers)[0] == 200
+    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, _at(time_ns)))
+    assert line["user.id"] == "service:ci-bot" and "user.email" not in line
+    assert (line["team.id"], line["cost_center"], line["user.groups"]) == ("build", "CC-200", "ci")
+
+    plain.write_accounts("")  # revoke: the hash leaves the file
+    before = plain.under.collector.auth_requests("refused", "unknown_service_account")
+    deadline = time.monotonic() + 20
+    status = 200
+    while status == 200 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        status = plain.post("/v1/metrics", _metrics([_cost(0.0)], _ns(51)), headers)[0]
+    print(f"\nservice-account revocation (file) took effect after {20 - (deadline - time.monotonic()):.1f} s")
+    assert status == 401, "the revoked token was still accepted 20 s after the revocation"
+    assert plain.under.collector.auth_requests("refused", "unknown_service_account") == before + 1
+    plain.write_accounts(plain.bot_entry)  # put back for the other tests
+
+
+def test_bodies_over_the_cap_are_refused(plain: AuthedCollector) -> None:
+    body = b"{" + b" " * (4 * 1024 * 1024) + b"}"
+    status, text = plain.post("/v1/metrics", body, bearer(plain.idp.token()))
+    assert status == 400, (status, text[:200])
+
+
+def test_pseudonymous_mode_writes_no_plain_identity(pseudonymous: AuthedCollector) -> None:
+    time_ns = _ns(60)
+    token = pseudonymous.idp.token("Ada@Example.com", sub="00u-ada")
+    headers = {**bearer(token), **FORGED_HEADERS}
+    assert pseudonymous.post("/v1/metrics", _metrics([_cost(2.5)], time_ns), headers)[0] == 200
+    assert pseudonymous.post("/v1/logs", _event(time_ns), headers)[0] == 200
+    found = pseudonymous.under.wait_for_events(pseudonymous.under.metrics_group, 1, _at(time_ns))
+    found += pseudonymous.under.wait_for_events(pseudonymous.under.events_group, 1, _at(time_ns))
+    assert len(found) == 2
+
+    month = month_of(datetime.fromtimestamp(time_ns / 1e9, UTC))
+    expected = parse_keyring(vector_keys()).of("ada@example.com", month)
+    line = json.loads(found[0][1]["message"])
+    event_attrs = json.loads(found[1][1]["message"])["attributes"]
+    for attrs in (line, event_attrs):
+        assert attrs["user.email"] == expected and attrs["user.id"] == expected
+        assert attrs["team.id"] == "platform" and attrs["user.groups"] == "eng-platform"
+        for key in ("user.name", "user.account_uuid", "organization.id"):
+            assert key not in attrs
+    for _, event in found:
+        text = event["message"].lower()
+        assert "ada" not in text.replace("claude", "") and "example.com" not in text and "00u-ada" not in text
+        assert "mallory" not in text
