@@ -38,7 +38,7 @@ from tests.collector.otlp_requests import metrics_request
 from tests.collector.test_collector import CLI_POINTS
 from tests.core.telemetry import Point
 from tests.e2e.harness import Stack, deployed_stack
-from tests.e2e.independent import FIXTURES, emf_fixture, kinesis_fixture, points_of_line
+from tests.e2e.independent import FIXTURES, midnight_emf_points, midnight_points, points_of_line
 from tests.e2e.test_aggregator_e2e import assert_aggregates
 
 pytestmark = pytest.mark.skipif(
@@ -112,7 +112,7 @@ def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]
 def flow(localstack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
     aws = AwsTarget(endpoint_url=localstack.url, region="us-east-1")
     seconds = {"start": localstack.started_in_s or 0.0}
-    _, kin_points = kinesis_fixture("midnight.kinesis.jsonl")
+    kin_points = midnight_points()
     began = time.monotonic()
     with deployed_stack(aws, tmp_path_factory.mktemp("stack"), CCSTREAM_LAKE_FLUSH_INTERVAL_MS="1000") as stack:
         seconds["deploy"] = time.monotonic() - began
@@ -133,7 +133,7 @@ def flow(localstack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> It
         code = run_consumers(aws, apps, log_dir=stack.log_dir, until_idle_s=3, timeout_s=400, poll_interval_s=0.5)
         assert code == 0
         seconds["consume"] = time.monotonic() - began
-        points = kin_points + emf_fixture("midnight.emf.ndjson", emf.shifted_by_ms) + collected
+        points = kin_points + midnight_emf_points(emf.shifted_by_ms) + collected
         status = pipeline_status(aws.client("kinesis"), aws.client("dynamodb"), stack.names)
         result = Flow(stack, first, again, points, status, seconds)
         yield result
