@@ -391,10 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     if point_figures is not None:
         print(f"\nper data point: {point_figures}")
 
-    exports = peak_exports(args.variant_users, args.minutes, args.seed)
+    variant_users = min(args.variant_users, max(args.users))
+    exports = peak_exports(variant_users, args.minutes, args.seed)
     variants = line_variants(exports)
     otlp_bytes = otlp_bytes_per_point(exports)
-    print(f"\ncollector settings, {args.variant_users:,} users, {args.minutes} min of the workday peak:")
+    print(f"\ncollector settings, {variant_users:,} users, {args.minutes} min of the workday peak:")
     for v in variants:
         print(
             f"  trim {'on ' if v.trim else 'off'}, extraction {'on ' if v.extraction else 'off'}: "
@@ -445,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             published_metric_series=published,
             put_metric_data_calls_per_shard_minute=publish_calls / max(1, publish_windows),
             line_variants=variants,
-            variants_measured_on={"users": args.variant_users, "minutes": args.minutes, "start_ms": PEAK_START_MS},
+            variants_measured_on={"users": variant_users, "minutes": args.minutes, "start_ms": PEAK_START_MS},
             otlp_bytes_per_point=otlp_bytes,
         )
         save_measured(measured, Path(args.write_measured))
