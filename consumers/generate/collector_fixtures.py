@@ -173,15 +173,14 @@ def capture_on_embedded_emulator(spec: CaptureSpec, names: Names | None = None, 
     emulator's state lives as long as the process: give each capture of one process its own `names`."""
     from consumers.emulator import EmbeddedEmulator
 
+    base = names or Names()
     for attempt in range(1, attempts + 1):
+        suffix = f"-{attempt}" if attempt > 1 else ""  # a retry must not read the failed attempt's lines
+        these = Names(f"{base.prefix}{suffix}", f"{base.log_group}{suffix}", f"{base.table}{suffix}")
         with EmbeddedEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
             target = AwsTarget(emulator.url, "us-east-1")
-            if names is None or attempt > 1:
-                suffix = f"-{attempt}" if attempt > 1 else ""
-                base = names or Names()
-                names = Names(f"{base.prefix}{suffix}", f"{base.log_group}{suffix}", f"{base.table}{suffix}")
             try:
-                return capture_through_collector(target, names, spec, Path(tmp) / "collector.log")
+                return capture_through_collector(target, these, spec, Path(tmp) / "collector.log")
             except IncompleteCapture as exc:
                 print(f"attempt {attempt}: {exc}", file=sys.stderr)
     raise IncompleteCapture(f"the collector lost or doubled lines in {attempts} attempts")
