@@ -1,7 +1,7 @@
 """The collector model (`consumers.generate.emf_writer`) against captured real output: every line the real collector
-wrote for the committed OTLP captures is reproduced from that OTLP, byte for byte (a merged line's `Metrics` entries
-may come in Go's map order, so those compare with their entries sorted). The live proofs, with the collector
-running, are test_collector_vs_writer.py."""
+wrote for the committed OTLP captures (simulated developers and the real Claude Code CLI) is reproduced from that
+OTLP, byte for byte (a merged line's `Metrics` entries may come in Go's map order, so those compare with their
+entries sorted). The live proof, with the collector running, is test_collector_vs_writer.py."""
 
 from __future__ import annotations
 
@@ -54,6 +54,15 @@ def test_collector_capture_is_reproduced_from_its_otlp() -> None:
     otlp = (FIXTURES / "collector.otlp.jsonl").read_text().splitlines()
     real = (FIXTURES / "collector.emf.ndjson").read_text().splitlines()
     assert_same_lines(_model_lines(otlp), real)
+
+
+def test_real_cli_capture_is_reproduced_from_what_the_cli_sent() -> None:
+    """The real Claude Code CLI's OTLP (the collector's tap) and the lines the collector wrote for it."""
+    otlp = [line for line in (FIXTURES / "realcli" / "realcli.otlp.jsonl").read_text().splitlines() if line]
+    metrics = [line for line in otlp if "resourceMetrics" in json.loads(line)]
+    real = (FIXTURES / "realcli" / "realcli.emf.ndjson").read_text().splitlines()
+    assert len(real) > 50
+    assert_same_lines(_model_lines(metrics), real)
 
 
 @pytest.mark.parametrize(
