@@ -69,22 +69,22 @@ KNOBS: tuple[Knob, ...] = (
     Knob("1 Kinesis shard", "streaming.yaml ShardCount=1", True, "one consumer task, 1 MB/s of room", {"shards": 1}),
     Knob(
         "on-demand stream",
-        "streaming.yaml StreamMode ON_DEMAND",
+        "streaming.yaml StreamModeDetails ON_DEMAND: a template edit (no parameter)",
         True,
         "no shard planning; pays per GB in and out",
         {"stream_mode": "on-demand"},
     ),
     Knob(
-        "consumer 0.25 vCPU / 1 GB",
-        "streaming.yaml ConsumerCpu=256, ConsumerMemory=1024",
+        "consumer 0.5 vCPU / 1 GB",
+        "streaming.yaml ConsumerCpu=512 (its smallest allowed value), ConsumerMemory=1024",
         True,
         "10,000 users: ~360 points/s at the peak (< 2 % of a core at the measured µs per point); the soak's "
         "processors ≤ 109 MB each and Java ≤ 265 MB fit in 1 GB",
-        {"consumer_vcpu": 0.25, "consumer_gb": 1.0},
+        {"consumer_vcpu": 0.5, "consumer_gb": 1.0},
     ),
     Knob(
         "collector 0.25 vCPU / 0.5 GB",
-        "monitoring.yaml collector task Cpu=256, Memory=512",
+        "monitoring.yaml collector task Cpu 256, Memory 512: a template edit (no parameter)",
         True,
         "about 360 points/s at 10,000 users; the collector's memory at that rate is not measured here "
         "(memory_limiter caps it at 75 % of 0.5 GB)",
@@ -100,18 +100,11 @@ KNOBS: tuple[Knob, ...] = (
     Knob("no lake", "do not deploy analytics.yaml", False, "no Parquet lake, no Athena, no reconcile", {"lake": False}),
 )
 
-#: Settings profiles: `shipped` = the templates' defaults; `lean` = every feature-keeping knob that saves money.
+#: Settings profiles: `shipped` = the templates' defaults; `lean` = every feature-keeping knob that saves money and
+#: is a parameter of the templates or of collector/config.yaml (no template edit).
 PROFILES: dict[str, Assumptions] = {
     "shipped": Assumptions(),
-    "lean": Assumptions(
-        metric_extraction=False,
-        log_retention_days=1,
-        shards=1,
-        consumer_vcpu=0.25,
-        consumer_gb=1.0,
-        collector_vcpu=0.25,
-        collector_gb=0.5,
-    ),
+    "lean": Assumptions(metric_extraction=False, log_retention_days=1, shards=1, consumer_vcpu=0.5, consumer_gb=1.0),
 }
 
 
