@@ -54,7 +54,8 @@ from consumers.cost.measured import (
     save_measured,
 )
 from consumers.generate import Simulator, build_population, pack
-from consumers.generate.emf_writer import CollectorRules, EmfWriter, default_rules
+from consumers.generate.collector_rules import CollectorRules, default_rules
+from consumers.generate.emf_writer import EmfWriter
 from consumers.generate.exports import Export
 from consumers.generate.lines import EmfLine
 from consumers.generate.otlp import points_of

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from consumers.generate.emf_writer import EmfWriter, format_number, load_rules
+from consumers.generate.collector_rules import load_rules
+from consumers.generate.emf_writer import EmfWriter, format_number
 from schemas.emf import parse_line
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
