@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import random
 import statistics
@@ -33,6 +32,7 @@ import msgspec
 from benchmarks.machine import command_line, machine_info
 from benchmarks.stack import running_aggregator
 from consumers.generate import Simulator, build_population
+from consumers.generate.emf_writer import EmfWriter
 from consumers.query.api import query_metric
 from consumers.query.reader import DynamoRowReader
 from consumers.replay.logs import put_emf_lines
@@ -43,26 +43,10 @@ MINUTE_MS = 60_000
 
 
 def probe_line(team: str, timestamp_ms: int) -> str:
-    """One awsemf line carrying commit.count = 1 for a unique team (so its row is unambiguous)."""
-    doc = {
-        "OTelLib": "com.anthropic.claude_code",
-        "Version": "1",
-        "_aws": {
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": "ClaudeCode",
-                    "Dimensions": [["OTelLib"]],
-                    "Metrics": [{"Name": COMMITS, "Unit": "Count"}],
-                }
-            ],
-            "Timestamp": timestamp_ms,
-        },
-        "session.id": str(uuid.uuid4()),
-        "team.id": team,
-        "user.email": "freshness.probe@example.com",
-        COMMITS: 1,
-    }
-    return json.dumps(doc, separators=(",", ":"))
+    """The collector's line for one commit.count = 1 of a unique team (so its row is unambiguous); the collector
+    model is proven against the real collector (tests/generate/test_collector_vs_writer.py)."""
+    attrs = {"session.id": str(uuid.uuid4()), "team.id": team, "user.email": "freshness.probe@example.com"}
+    return EmfWriter().line(timestamp_ms, attrs, {COMMITS: 1})
 
 
 def percentile(values: list[float], q: float) -> float:

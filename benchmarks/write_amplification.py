@@ -13,11 +13,18 @@ item is in). Reported: write requests and units per 1,000 data points (target: <
 Then a month profile: 10 sampled hours of a week (8 weekday hours, 2 weekend hours) per user count, steady-state
 rates only (the first simulated minute is warm-up), scaled to a month. With `--write-measured` everything goes to
 `consumers/cost/measured.json` for `ccstream cost`.
+
+Every line is the real collector's: the simulator writes what awsemf writes under collector/config.yaml
+(`consumers.generate.emf_writer`, proven line for line against the real collector). The collector settings the
+bill depends on (the attribute trim, metric extraction) are measured side by side on one peak (`--variant-users`):
+the same exports written under each setting; `python -m benchmarks.collector_metrics` checks the same figures
+through the real collector.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,9 +34,18 @@ from pathlib import Path
 from benchmarks.counting import CountingStores, WriteTally, item_bytes
 from benchmarks.kcl_sim import KCL_IDLE_BETWEEN_READS_MS, SimClock, build_pipelines, drive_like_kcl
 from benchmarks.machine import command_line, machine_info, source_revision
-from benchmarks.workload import MINUTE_MS, PEAK_START_MS, Volume, Workload, WorkloadSpec, build_workload
+from benchmarks.workload import (
+    MINUTE_MS,
+    PEAK_START_MS,
+    Volume,
+    Workload,
+    WorkloadSpec,
+    build_workload,
+    metric_series_of,
+)
 from consumers.config import Tunables
 from consumers.cost.measured import (
+    LineVariant,
     Measured,
     MonthProfile,
     PerPoint,
@@ -37,12 +53,19 @@ from consumers.cost.measured import (
     WriteFigures,
     save_measured,
 )
+from consumers.generate import Simulator, build_population, pack
+from consumers.generate.collector_rules import CollectorRules, default_rules
+from consumers.generate.emf_writer import EmfWriter
+from consumers.generate.exports import Export
+from consumers.generate.lines import EmfLine
+from consumers.generate.otlp import points_of
 from consumers.lake.firehose_lambda import encode_rows
 from consumers.lake.transform import transform_record
 from consumers.lake.writer import parquet_bytes
 from consumers.model import SourceRecord
 from consumers.pipeline import ShardPipeline
 from consumers.sink.rows import decode_doc
+from schemas.envelope import encode_envelope
 
 MEASURED_PATH = Path(__file__).resolve().parent.parent / "consumers" / "cost" / "measured.json"
 TARGET_PER_1000 = 10.0
@@ -217,6 +240,59 @@ def per_point(volume: Volume, sample: Iterable[SourceRecord]) -> PerPoint:
     )
 
 
+#: (trim, extraction) of the collector settings measured side by side; the first is the shipped config.
+VARIANTS = ((True, True), (False, True), (True, False), (False, False))
+
+
+def variant_rules(trim: bool, extraction: bool, shipped: CollectorRules | None = None) -> CollectorRules:
+    """The shipped collector rules without the trim block and/or without metric declarations."""
+    base = shipped or default_rules()
+    return dataclasses.replace(
+        base, deletions=base.deletions if trim else (), declarations=base.declarations if extraction else ()
+    )
+
+
+def peak_exports(users: int, minutes: int, seed: int) -> list[Export]:
+    sim = Simulator(build_population(users, seed), seed)
+    return [e for m in range(minutes) for e in sim.step_exports(PEAK_START_MS + m * MINUTE_MS)]
+
+
+def line_variants(exports: list[Export]) -> list[LineVariant]:
+    """Bytes per data point of the same exports under each collector setting."""
+    points = sum(len(values) for e in exports for values in e.series.values())
+    out = []
+    for trim, extraction in VARIANTS:
+        writer = EmfWriter(variant_rules(trim, extraction))
+        lines = [EmfLine(ts, e.log_stream, text) for e in exports for ts, text in writer.lines_of_export(e)]
+        lines.sort(key=lambda line: line.timestamp_ms)
+        record_bytes = sum(len(encode_envelope(p.envelope)) for p in pack(lines))
+        metrics = set().union(*(metric_series_of(line.line) for line in lines))
+        out.append(
+            LineVariant(
+                trim=trim,
+                extraction=extraction,
+                emf_bytes=sum(len(line.line.encode()) for line in lines) / points,
+                log_events=len(lines) / points,
+                kinesis_bytes=record_bytes / points,
+                cloudwatch_metrics=len(metrics),
+            )
+        )
+    return out
+
+
+def otlp_bytes_per_point(exports: list[Export]) -> float:
+    """What CloudWatch's OTLP ingestion counts per point: metric name, label and resource keys and values,
+    8-byte timestamp and value."""
+    total = count = 0
+    for export in exports:
+        for p in points_of(export):
+            labels = sum(len(k) + len(str(v)) for k, v in p.attributes.items())  # a bool counts as True/False
+            resource = sum(len(k) + len(v) for k, v in p.resource.items())
+            total += len(p.metric) + labels + resource + 16
+            count += 1
+    return total / max(1, count)
+
+
 def print_figures(f: WriteFigures) -> None:
     ok = f.requests_per_1000_points() < TARGET_PER_1000
     print(
@@ -249,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-month", action="store_true", help="skip the month profile")
     parser.add_argument("--no-all-active", action="store_true", help="skip the every-user-every-minute scenario")
     parser.add_argument("--no-workday", action="store_true", help="skip the workday-peak scenario")
+    parser.add_argument(
+        "--variant-users", type=int, default=1_000, help="users of the peak on which collector settings are compared"
+    )
     parser.add_argument(
         "--what-if-gsi-keys-only",
         action="store_true",
@@ -313,6 +392,19 @@ def main(argv: list[str] | None = None) -> int:
     if point_figures is not None:
         print(f"\nper data point: {point_figures}")
 
+    variant_users = min(args.variant_users, max(args.users))
+    exports = peak_exports(variant_users, args.minutes, args.seed)
+    variants = line_variants(exports)
+    otlp_bytes = otlp_bytes_per_point(exports)
+    print(f"\ncollector settings, {variant_users:,} users, {args.minutes} min of the workday peak:")
+    for v in variants:
+        print(
+            f"  trim {'on ' if v.trim else 'off'}, extraction {'on ' if v.extraction else 'off'}: "
+            f"{v.emf_bytes:,.0f} EMF bytes and {v.log_events:.3f} log events per point, {v.kinesis_bytes:.1f} "
+            f"Kinesis bytes per point, {v.cloudwatch_metrics:,} CloudWatch metrics"
+        )
+    print(f"  OTLP → CloudWatch would count {otlp_bytes:,.0f} bytes per point")
+
     months: list[MonthProfile] = []
     if not args.no_month:
         for users in args.users:
@@ -354,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
             cloudwatch_metric_series=series,
             published_metric_series=published,
             put_metric_data_calls_per_shard_minute=publish_calls / max(1, publish_windows),
+            line_variants=variants,
+            variants_measured_on={"users": variant_users, "minutes": args.minutes, "start_ms": PEAK_START_MS},
+            otlp_bytes_per_point=otlp_bytes,
         )
         save_measured(measured, Path(args.write_measured))
         print(f"\nwrote {args.write_measured}")

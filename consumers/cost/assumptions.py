@@ -18,7 +18,7 @@ class Assumptions:
     shards_per_task: int = 2
     consumer_vcpu: float = 1.0
     consumer_gb: float = 2.0
-    #: OTEL collector (ADOT) tasks behind one ALB.
+    #: Collector tasks behind one ALB (monitoring.yaml CollectorCount, task size 512 CPU / 1024 MiB).
     collector_tasks: int = 2
     collector_vcpu: float = 0.5
     collector_gb: float = 1.0
@@ -49,11 +49,24 @@ class Assumptions:
     athena_queries_per_day: int = 20
     athena_days: int = 7
     athena_column_share: float = 0.25
-    #: networking.yaml defaults: one NAT gateway, five interface endpoints in two AZs.
+    #: networking.yaml: `endpoints` (NatGateways none, the default: 8 interface endpoints — Kinesis, CloudWatch,
+    #: CloudWatch Logs, ECR API and Docker, SSM, SNS, KMS — in each AZ; S3 and DynamoDB through free gateway
+    #: endpoints) or `nat` (NatGateways per-az, CreateInterfaceEndpoints false). `networking=False`: not billed here.
     networking: bool = True
-    nat_gateways: int = 1
-    interface_endpoints: int = 5
+    network_mode: str = "endpoints"
+    interface_endpoints: int = 8
     availability_zones: int = 2
+    #: monitoring.yaml CollectorScheme: internal (default) or internet-facing (public IPv4 addresses billed).
+    alb_internet_facing: bool = False
+    #: collector/config.yaml: the transform/trim block (shipped) and awsemf's metric declarations (shipped).
+    trim_attributes: bool = True
+    metric_extraction: bool = True
+    #: The consumer publishes exact per-minute CloudWatch metrics for closed windows (CCSTREAM_PUBLISH_METRICS).
+    consumer_metrics: bool = True
+    #: CloudWatch Logs class of the metrics log group: only `standard` works (see LOG_CLASS_REFUSAL).
+    log_class: str = "standard"
+    #: streaming.yaml StreamModeDetails: `provisioned` (ShardCount shards) or `on-demand`.
+    stream_mode: str = "provisioned"
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)

@@ -34,6 +34,18 @@ class PerPoint(msgspec.Struct, frozen=True):
     transform_cpu_us: float  # CPU time of the lake transform per data point (Lambda duration)
 
 
+class LineVariant(msgspec.Struct, frozen=True):
+    """What one collector setting writes per data point: the collector's lines for the same simulated OTLP
+    (the model `consumers.generate.emf_writer`, proven line for line against the real collector)."""
+
+    trim: bool  # collector/config.yaml's transform/trim block in the metrics pipeline
+    extraction: bool  # awsemf metric declarations (False: no `_aws`, no CloudWatch metrics from the collector)
+    emf_bytes: float  # EMF message bytes per data point (UTF-8)
+    log_events: float  # log events per data point
+    kinesis_bytes: float  # gzip'd subscription record bytes per data point
+    cloudwatch_metrics: int  # distinct CloudWatch metrics the lines declare (0 without extraction)
+
+
 class WriteFigures(msgspec.Struct, frozen=True):
     """DynamoDB (and S3 dead-letter) writes of one simulated run through the real pipeline."""
 
@@ -104,6 +116,15 @@ class Measured(msgspec.Struct, frozen=True):
     published_metric_series: dict[str, int] = msgspec.field(default_factory=dict)
     #: PutMetricData requests per shard per minute (one set per closed 1-minute window of each shard)
     put_metric_data_calls_per_shard_minute: float = 0.0
+    #: The collector settings measured side by side on one simulated peak (`variants_measured_on` users).
+    line_variants: list[LineVariant] = msgspec.field(default_factory=list)
+    variants_measured_on: dict[str, object] = msgspec.field(default_factory=dict)
+    #: Bytes per data point the OTLP → CloudWatch path would ingest: metric name, every label and resource
+    #: attribute (keys and values), timestamp and value, as the CloudWatch OTel pricing page counts them.
+    otlp_bytes_per_point: float = 0.0
+
+    def variant(self, trim: bool, extraction: bool) -> LineVariant | None:
+        return next((v for v in self.line_variants if (v.trim, v.extraction) == (trim, extraction)), None)
 
     def month_for(self, users: int) -> MonthProfile:
         """The profile measured at the user count nearest to `users` (by ratio)."""

@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass, field
 
 from consumers.cost.assumptions import Assumptions
-from consumers.cost.measured import Measured
+from consumers.cost.measured import HOW_TO_MEASURE, Measured, PerPoint
 from consumers.cost.prices import AwsPrices
+from consumers.errors import ConfigError
 from consumers.windows.definitions import WINDOW_SIZES
 
 GB = 1024**3
@@ -30,6 +31,12 @@ FIREHOSE_OBJECTS_PER_HOUR = 4
 #: Seed `monitoring-architecture.md`: "Estimated cost at 10,000 users: ~$100/month".
 SEED_CLAIM_USD = 100.0
 SEED_CLAIM_USERS = 10_000
+#: Why the Infrequent Access log class is not an option (checked 2026-12: AWS's log class feature table; the
+#: aws-samples/aws-secure-environment-accelerator fix of 2025-03 skips subscription filters on IA log groups for it).
+LOG_CLASS_REFUSAL = (
+    "the Infrequent Access log class (0.25 USD/GB) has no subscription filters and does not extract EMF metrics: "
+    "no line would reach Kinesis, so nothing would be aggregated; ccstream needs the Standard class"
+)
 #: W rows after a whole window vs after the measured 10 minutes: label signatures saturate within minutes (10,000
 #: users: 1,360 signatures / 19 KB encoded after 10 min, 1,365 / 19 KB after 60 min, measured with the simulator).
 W_ROW_GROWTH = 1.0
@@ -105,74 +112,95 @@ class CostReport:
         }
 
 
+@dataclass(frozen=True)
+class Lines:
+    """Per data point, what the collector writes under the chosen settings."""
+
+    emf_bytes: float
+    log_events: float
+    kinesis_bytes: float
+    metrics_scale: float  # CloudWatch metrics from the collector, relative to the measured (shipped) count
+    note: str
+
+
+def lines_for(measured: Measured, a: Assumptions) -> Lines:
+    """The measured line figures of the collector setting `a` asks for (trim, metric extraction)."""
+    pp = measured.per_point
+    variant = measured.variant(a.trim_attributes, a.metric_extraction)
+    shipped = measured.variant(True, True)
+    if variant is None or shipped is None:
+        if (a.trim_attributes, a.metric_extraction) != (True, True):
+            raise ConfigError(f"measured.json has no figures for that collector setting: {HOW_TO_MEASURE}")
+        return Lines(pp.emf_bytes, pp.log_events, pp.kinesis_bytes, 1.0, "shipped collector settings")
+    # The shipped variant is measured twice (peak sample and the full run): scale the run's figures by the ratio.
+    ratio = variant.emf_bytes / shipped.emf_bytes
+    return Lines(
+        pp.emf_bytes * ratio,
+        pp.log_events * variant.log_events / shipped.log_events,
+        pp.kinesis_bytes * variant.kinesis_bytes / shipped.kinesis_bytes,
+        1.0 if a.metric_extraction else 0.0,
+        f"trim {'on' if a.trim_attributes else 'off'}, metric extraction {'on' if a.metric_extraction else 'off'}",
+    )
+
+
 def project(users: int, measured: Measured, prices: AwsPrices, assume: Assumptions | None = None) -> CostReport:
     """The monthly bill for `users` Claude Code users."""
     if users <= 0:
         raise ValueError("users must be positive")
     a = assume or Assumptions()
+    if a.log_class != "standard":
+        raise ConfigError(LOG_CLASS_REFUSAL)
     month = measured.month_for(users)
     pp = measured.per_point
+    lines = lines_for(measured, a)
     points = users * month.points_per_user_month
     report = CostReport(users, points, prices.effective_date, measured.measured_on, a)
-    hours = prices.hours_per_month
     p = prices.usd
 
     # CloudWatch Logs: the collector's EMF lines, their archive, and the metrics awsemf extracts.
-    ingest_gb = points * (pp.emf_bytes + LOG_EVENT_OVERHEAD_BYTES * pp.log_events) / GB
+    ingest_gb = points * (lines.emf_bytes + LOG_EVENT_OVERHEAD_BYTES * lines.log_events) / GB
     report.add(
         "CloudWatch Logs",
         "ingestion",
         ingest_gb,
         "GB",
         ingest_gb * p("cloudwatch_logs.ingest_per_gb"),
-        f"{pp.emf_bytes:,.0f} B EMF + {LOG_EVENT_OVERHEAD_BYTES} B per event",
+        f"{lines.emf_bytes:,.0f} B EMF + {LOG_EVENT_OVERHEAD_BYTES} B per event ({lines.note})",
     )
-    stored_gb = points * pp.kinesis_bytes / GB * a.log_retention_days / DAYS_PER_MONTH
+    stored_gb = points * lines.kinesis_bytes / GB * a.log_retention_days / DAYS_PER_MONTH
     report.add(
         "CloudWatch Logs",
         "storage",
         stored_gb,
         "GB-month",
         stored_gb * p("cloudwatch_logs.storage_per_gb_month"),
-        f"{a.log_retention_days} days, gzip size ({pp.kinesis_bytes:.0f} B/point)",
+        f"{a.log_retention_days} days, gzip size ({lines.kinesis_bytes:.0f} B/point)",
     )
-    series = measured.metric_series_for(users)
-    report.add(
-        "CloudWatch metrics",
-        "EMF metrics (collector)",
-        series,
-        "metrics",
-        series * p("cloudwatch.custom_metric_month"),
-        "awsemf aggregate dimensions (measured series)",
-    )
+    series = round(measured.metric_series_for(users) * lines.metrics_scale)
+    if series:
+        report.add(
+            "CloudWatch metrics",
+            "EMF metrics (collector)",
+            series,
+            "metrics",
+            series * p("cloudwatch.custom_metric_month"),
+            "awsemf's declared aggregate dimensions (measured)",
+        )
 
-    # Kinesis Data Streams.
     peak_points_s = month.peak_points_per_second * users / month.users
-    peak_bytes_s = peak_points_s * pp.kinesis_bytes
-    peak_records_s = peak_points_s * pp.kinesis_records
-    needed = math.ceil(max(peak_bytes_s / (0.5 * MB), peak_records_s / 500, 1))  # 50% headroom per shard
-    shards = a.shards if a.shards is not None else max(a.min_shards, needed)
-    report.add(
-        "Kinesis",
-        "shard-hours",
-        shards * hours,
-        "shard-hours",
-        shards * hours * p("kinesis.shard_hour"),
-        f"{shards} shards (peak {peak_bytes_s / 1024:,.0f} KB/s, {peak_records_s:,.1f} records/s)",
-    )
-    put_units = points * pp.kinesis_put_units
-    report.add("Kinesis", "PUT payload units", put_units, "units", put_units / 1e6 * p("kinesis.put_units_per_million"))
-
-    published = measured.published_series_for(users)
-    put_calls = shards * MINUTES_PER_MONTH * measured.put_metric_data_calls_per_shard_minute
-    report.add(
-        "CloudWatch metrics",
-        "closed windows (consumer)",
-        published,
-        "metrics",
-        published * p("cloudwatch.custom_metric_month") + put_calls / 1000 * p("cloudwatch.put_metric_data_per_1000"),
-        f"published per 1-minute window; {put_calls:,.0f} PutMetricData calls",
-    )
+    shards = _kinesis(report, prices, a, points, peak_points_s, lines.kinesis_bytes, pp.kinesis_records, pp)
+    if a.consumer_metrics:
+        published = measured.published_series_for(users)
+        put_calls = shards * MINUTES_PER_MONTH * measured.put_metric_data_calls_per_shard_minute
+        report.add(
+            "CloudWatch metrics",
+            "closed windows (consumer)",
+            published,
+            "metrics",
+            published * p("cloudwatch.custom_metric_month")
+            + put_calls / 1000 * p("cloudwatch.put_metric_data_per_1000"),
+            f"published per 1-minute window; {put_calls:,.0f} PutMetricData calls",
+        )
 
     # The KCL consumer on Fargate.
     tasks = math.ceil(shards / a.shards_per_task)
@@ -180,9 +208,9 @@ def project(users: int, measured: Measured, prices: AwsPrices, assume: Assumptio
     report.add(
         "Consumer (Fargate)",
         "tasks",
-        tasks * hours,
+        tasks * prices.hours_per_month,
         "task-hours",
-        tasks * hours * task_hour,
+        tasks * prices.hours_per_month * task_hour,
         f"{tasks} × {a.consumer_vcpu:g} vCPU / {a.consumer_gb:g} GB",
     )
 
@@ -190,10 +218,53 @@ def project(users: int, measured: Measured, prices: AwsPrices, assume: Assumptio
     if a.lake:
         _lake(report, measured, prices, a, points)
     _dashboard(report, prices, a, users, measured)
-    _collector(report, prices, a, users, peak_points_s * pp.emf_bytes)
+    _collector(report, prices, a, users, peak_points_s * lines.emf_bytes)
     if a.networking:
-        _networking(report, prices, a, points, pp.emf_bytes + pp.kinesis_bytes)
+        _networking(report, prices, a, points, lines.emf_bytes + lines.kinesis_bytes)
     return report
+
+
+def _kinesis(
+    report: CostReport,
+    prices: AwsPrices,
+    a: Assumptions,
+    points: float,
+    peak_points_s: float,
+    kinesis_bytes: float,
+    kinesis_records: float,
+    pp: PerPoint,
+) -> int:
+    """Kinesis Data Streams lines; returns the shard count the consumer is sized for."""
+    p, hours = prices.usd, prices.hours_per_month
+    peak_bytes_s = peak_points_s * kinesis_bytes
+    peak_records_s = peak_points_s * kinesis_records
+    needed = math.ceil(max(peak_bytes_s / (0.5 * MB), peak_records_s / 500, 1))  # 50% headroom per shard
+    shards = a.shards if a.shards is not None else max(a.min_shards, needed)
+    peak = f"peak {peak_bytes_s / 1024:,.0f} KB/s, {peak_records_s:,.1f} records/s"
+    if a.stream_mode == "on-demand":
+        in_gb = points * kinesis_bytes / GB  # records average ~30 KB: the 1 KB rounding adds < 2 %
+        readers = 2 if a.lake else 1  # the aggregator and Firehose each read every record
+        report.add("Kinesis", "on-demand stream", hours, "stream-hours", hours * p("kinesis.on_demand_stream_hour"))
+        report.add(
+            "Kinesis",
+            "on-demand data in and out",
+            in_gb,
+            "GB",
+            in_gb * (p("kinesis.on_demand_ingest_per_gb") + readers * p("kinesis.on_demand_retrieval_per_gb")),
+            f"{peak}; {readers} reader(s)",
+        )
+        return max(1, needed)
+    report.add(
+        "Kinesis",
+        "shard-hours",
+        shards * hours,
+        "shard-hours",
+        shards * hours * p("kinesis.shard_hour"),
+        f"{shards} shards ({peak})",
+    )
+    put_units = points * pp.kinesis_put_units
+    report.add("Kinesis", "PUT payload units", put_units, "units", put_units / 1e6 * p("kinesis.put_units_per_million"))
+    return shards
 
 
 def _dynamodb(
@@ -380,27 +451,40 @@ def _collector(report: CostReport, prices: AwsPrices, a: Assumptions, users: int
         f"{a.collector_tasks} × {a.collector_vcpu:g} vCPU / {a.collector_gb:g} GB",
     )
     lcus = max(1.0, users / a.connections_per_lcu, peak_bytes_s * 3600 / GB)
+    public_ips = a.availability_zones if a.alb_internet_facing else 0
     report.add(
         "Collector (Fargate + ALB)",
         "load balancer",
         hours,
         "hours",
-        hours * (p("alb.hour") + lcus * p("alb.lcu_hour") + a.availability_zones * p("public_ipv4.hour")),
-        f"{lcus:.1f} LCU, {a.availability_zones} public IPv4 addresses",
+        hours * (p("alb.hour") + lcus * p("alb.lcu_hour") + public_ips * p("public_ipv4.hour")),
+        f"{lcus:.1f} LCU, {'internet-facing' if public_ips else 'internal'}",
     )
 
 
 def _networking(report: CostReport, prices: AwsPrices, a: Assumptions, points: float, bytes_per_point: float) -> None:
+    """networking.yaml: interface endpoints (NatGateways none, the default) or one NAT gateway per AZ."""
     p, hours = prices.usd, prices.hours_per_month
-    nat = a.nat_gateways * hours * (p("nat.hour") + p("public_ipv4.hour"))
-    report.add("Networking", "NAT gateway", a.nat_gateways * hours, "hours", nat, "image pulls only (data ≈ 0)")
+    # EMF to CloudWatch Logs and the consumer's Kinesis reads (Firehose reads outside the VPC; DynamoDB and S3
+    # through the free gateway endpoints)
+    processed_gb = points * bytes_per_point / GB
+    if a.network_mode == "nat":
+        nats = a.availability_zones
+        report.add(
+            "Networking",
+            "NAT gateways",
+            nats * hours,
+            "hours",
+            nats * hours * (p("nat.hour") + p("public_ipv4.hour")) + processed_gb * p("nat.per_gb"),
+            f"one per AZ ({nats}), {processed_gb:,.0f} GB processed; no interface endpoints",
+        )
+        return
     endpoint_hours = a.interface_endpoints * a.availability_zones * hours
-    processed_gb = points * bytes_per_point / GB  # EMF to CloudWatch Logs + Kinesis reads by the consumer
     report.add(
         "Networking",
         "interface VPC endpoints",
         endpoint_hours,
         "endpoint-AZ-hours",
         endpoint_hours * p("vpc_endpoint.interface_hour_per_az") + processed_gb * p("vpc_endpoint.per_gb"),
-        f"{a.interface_endpoints} endpoints × {a.availability_zones} AZs",
+        f"{a.interface_endpoints} endpoints × {a.availability_zones} AZs, {processed_gb:,.0f} GB processed",
     )

@@ -1,6 +1,6 @@
 """Realistic synthetic Claude Code telemetry: a seeded simulation of users, sent as the CLI's OTLP requests (what
-`ccstream up` sends through the real collector), or written by our EMF writer (a test tool) and packed into the
-CloudWatch Logs subscription records a Kinesis stream receives.
+`ccstream up` sends through the real collector), or written as the real collector writes them (`emf_writer`, a model
+proven line for line against it) and packed into the CloudWatch Logs subscription records a Kinesis stream receives.
 
     simulate_exports(users, minutes, start_ms, seed) -> Iterator[list[Export]]   # per minute; otlp.request_of(export)
     OtlpSender(url).send(body)                                        # POST /v1/metrics, retries 5xx/connection errors

@@ -1,41 +1,36 @@
-"""Write one EMF line exactly as the collector's `awsemf` exporter does.
+"""What the real collector's `awsemf` exporter writes for given OTLP points: a model for tests and benchmarks,
+proven line for line against the real collector (tests/generate/test_collector_vs_writer.py). The simulator's
+lines (`ccstream generate --format emf|kinesis`, the benchmarks) and the hand-built lines of unit tests come from here.
 
-Layout (awsemf v1): every key but the metric values sorted by code point (so `OTelLib`, `Version`, `_aws` come
-before the lower-case attributes), then the metric values, sorted by name. `_aws` holds `CloudWatchMetrics`
-(one directive per distinct dimension-set list; inside a directive the Go struct order `Namespace`, `Dimensions`,
-`Metrics`) and `Timestamp` (ms). Numbers are written like Go's `encoding/json`: integral floats without a
-fraction (`1523`), plain decimals between 1e-6 and 1e21, exponent form (`1e-7`) outside.
-
-Dimensions follow `dimension_rollup_option: ZeroAndSingleDimensionRollup` over the metric declarations in
-`METRIC_DIMENSIONS`: `["OTelLib"]` plus `["OTelLib", d]` for each declared dimension the line carries.
+The rules are read from collector/config.yaml (`collector_rules`), not copied: the metrics pipeline's `attributes`
+processors (insert / upsert of a fixed value; actions from request headers do nothing without headers), `resource`
+upserts (`${env:CCSTREAM_ENVIRONMENT}` = `environment`), `transform` statements `delete_key` /
+`delete_matching_keys` on resource or data point attributes; then awsemf: resource attributes over point attributes
+(`resource_to_telemetry_conversion`), `OTelLib` = the scope name, points with equal labels and time share one line,
+`NoDimensionRollup` with every declared dimension set whose labels the line has (several declarations of one metric:
+their sets in order, without repeats; a metric with no valid set is written but not declared, and a line with no
+declared metric has no `Version`/`_aws`), `Metrics` entries `{"Name","Unit","StorageResolution":60}` with awsemf's
+unit names (`s` → `Seconds`, `1` → `""`), every key sorted, compact, `<>&` escaped as Go does, numbers as Go's
+`encoding/json` writes a float64. Not modelled: a metric's `Metrics` order inside a merged line (Go map order).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
-from schemas import catalogue as cat
+from consumers.generate.collector_rules import CollectorRules, default_rules
+from consumers.generate.exports import Export
+from consumers.generate.otlp import METRIC_UNITS, SCOPE_NAME, AttrValue, points_of
 
-NAMESPACE = "ClaudeCode"
 EMF_VERSION = "1"
-
-#: The collector's metric declarations: the aggregate dimensions each metric is published under (no user ids).
-METRIC_DIMENSIONS: dict[str, tuple[str, ...]] = {
-    cat.TOKEN_USAGE: ("department", "model", "type"),
-    cat.COST_USAGE: ("cost_center", "department", "model", "team.id"),
-    cat.LINES_OF_CODE: ("department", "type"),
-    cat.CODE_EDIT_DECISION: ("decision", "department", "language", "tool_name"),
-    cat.ACTIVE_TIME: ("department", "type"),
-    cat.SESSION_COUNT: ("department", "organization", "team.id"),
-    cat.COMMITS: ("department", "organization", "team.id"),
-    cat.PULL_REQUESTS: ("department", "organization", "team.id"),
-}
-
-_encode = msgspec.json.Encoder().encode
+STORAGE_RESOLUTION = 60
+#: awsemf's unit names for UCUM units (everything else is written as sent).
+AWSEMF_UNITS = {"s": "Seconds", "ms": "Milliseconds", "us": "Microseconds", "By": "Bytes", "1": ""}
+_GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), ("\u2028".encode(), b"\\u2028"))
 
 
 def format_number(value: float | int) -> str:
@@ -56,114 +51,147 @@ def format_number(value: float | int) -> str:
     return f"{mantissa}e{sign}{exponent.lstrip('+-').lstrip('0') or '0'}"
 
 
-def dimension_sets(metric: str, labels: Collection[str]) -> tuple[tuple[str, ...], ...]:
-    """Zero- and single-dimension rollup of the metric's declaration, keeping only labels the line has."""
-    declared = METRIC_DIMENSIONS.get(metric, ())
-    return (("OTelLib",), *(("OTelLib", d) for d in declared if d in labels))
+class _Metric(msgspec.Struct):
+    Name: str
+    Unit: str
+    StorageResolution: int
 
 
-def unit_of(metric: str) -> str:
-    spec = cat.METRICS.get(metric)
-    return spec.emf_unit if spec else "None"
+class _Directive(msgspec.Struct):
+    Namespace: str
+    Dimensions: list[list[str]]
+    Metrics: list[_Metric]
 
 
-#: Every label that is a dimension of some metric.
-DIMENSION_LABELS = frozenset(d for dims in METRIC_DIMENSIONS.values() for d in dims)
-
-#: Extra labels of one series beyond a LabelSet, as sorted (key, value) pairs.
-SeriesKey = tuple[tuple[str, str], ...]
+class _Aws(msgspec.Struct):
+    CloudWatchMetrics: list[_Directive]
+    Timestamp: int
 
 
-class LabelSet:
-    """Labels shared by many lines (one session), sorted and JSON-encoded once.
+_encode = msgspec.json.Encoder(order="deterministic").encode
 
-    `layout(inserted_keys)` caches, per set of per-line keys, the encoded text between the places where those
-    keys go, so a line is a join of a few pieces.
-    """
 
-    __slots__ = ("_layouts", "dimension_labels", "fragments", "keys", "labels")
+def _string(value: AttrValue) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
-    def __init__(self, labels: dict[str, str]) -> None:
-        self.labels = dict(labels)
-        items = sorted({**labels, "OTelLib": cat.METER, "Version": EMF_VERSION}.items())
-        self.keys = [k for k, _ in items]
-        self.fragments = [_encode(k) + b":" + _encode(v) for k, v in items]
-        self.dimension_labels = frozenset(DIMENSION_LABELS.intersection(labels))
-        self._layouts: dict[tuple[str, ...], list[bytes | int]] = {}
 
-    def layout(self, inserted_keys: tuple[str, ...]) -> list[bytes | int]:
-        """Encoded label runs and indexes into `inserted_keys`, in key order (an inserted key replaces a label)."""
-        cached = self._layouts.get(inserted_keys)
-        if cached is not None:
-            return cached
-        pieces: list[bytes | int] = []
-        prev = 0
-        for index, key in sorted(enumerate(inserted_keys), key=lambda item: item[1]):
-            pos = bisect_left(self.keys, key, prev)
-            if pos > prev:
-                pieces.append(b",".join(self.fragments[prev:pos]))
-            pieces.append(index)
-            prev = pos + 1 if pos < len(self.keys) and self.keys[pos] == key else pos
-        if prev < len(self.keys):
-            pieces.append(b",".join(self.fragments[prev:]))
-        self._layouts[inserted_keys] = pieces
-        return pieces
+def _attributes(key_values: Iterable[Mapping[str, Any]]) -> dict[str, AttrValue]:
+    """OTLP JSON `KeyValue`s as plain values (strings and bools; other scalars as awsemf prints them)."""
+    out: dict[str, AttrValue] = {}
+    for kv in key_values:
+        ((kind, v),) = kv["value"].items()
+        out[kv["key"]] = v if kind == "boolValue" else str(v)
+    return out
+
+
+def _apply(actions: tuple[tuple[str, str, str], ...], attrs: dict[str, str]) -> None:
+    for action, key, val in actions:
+        present = key in attrs
+        if action == "upsert" or (action == "insert" and not present) or (action == "update" and present):
+            attrs[key] = val
+        elif action == "delete":
+            attrs.pop(key, None)
+
+
+def _delete(rules: CollectorRules, context: str, attrs: dict[str, str]) -> None:
+    for where, key, pattern in rules.deletions:
+        if where != context:
+            continue
+        for k in [k for k in attrs if (k == key if pattern is None else pattern.search(k))]:
+            del attrs[k]
 
 
 class EmfWriter:
-    """Formats EMF lines; caches directive text, label fragments and metric name prefixes."""
+    """Writes the lines the collector's awsemf writes, under `rules` (default: collector/config.yaml, local run)."""
 
-    def __init__(self) -> None:
-        self._directives: dict[tuple[object, ...], bytes] = {}
-        self._pairs: dict[tuple[str, str], bytes] = {}
-        self._names: dict[str, bytes] = {}
+    def __init__(self, rules: CollectorRules | None = None, units: Mapping[str, str] | None = None) -> None:
+        self.rules = rules or default_rules()
+        self.units = {m: u for m, (u, _) in METRIC_UNITS.items()} | dict(units or {})
+
+    def labels(
+        self, attributes: Mapping[str, AttrValue], resource: Mapping[str, AttrValue] | None = None
+    ) -> dict[str, str]:
+        """The labels of a point's line: processors on point and resource attributes, then the resource over them."""
+        point = {k: _string(v) for k, v in attributes.items()}
+        res = {k: _string(v) for k, v in (resource or {}).items()}
+        _apply(self.rules.point_actions, point)
+        _apply(self.rules.resource_actions, res)
+        _delete(self.rules, "datapoint", point)
+        _delete(self.rules, "resource", res)
+        return {**point, **res, "OTelLib": SCOPE_NAME}
 
     def line(
         self,
         timestamp_ms: int,
-        labels: LabelSet | dict[str, str],
-        values: dict[str, float | int],
-        extra: SeriesKey = (),
+        attributes: Mapping[str, AttrValue],
+        values: Mapping[str, float | int],
+        resource: Mapping[str, AttrValue] | None = None,
     ) -> str:
-        """One EMF line: `labels` (plus `extra`) are all attributes, `values` metric name → value."""
-        base = labels if isinstance(labels, LabelSet) else LabelSet(labels)
-        names = sorted(values)
-        inserted_keys = ("_aws", *(k for k, _ in extra))
-        key = (tuple(names), base.dimension_labels, inserted_keys)
-        directives = self._directives.get(key)
-        if directives is None:
-            present = base.dimension_labels.union(inserted_keys)
-            directives = self._directives[key] = _directives_json(
-                tuple((name, dimension_sets(name, present)) for name in names)
-            )
-        inserts = [b'"_aws":{"CloudWatchMetrics":' + directives + b',"Timestamp":%d}' % timestamp_ms]
-        for pair in extra:
-            fragment = self._pairs.get(pair)
-            if fragment is None:
-                fragment = self._pairs[pair] = _encode(pair[0]) + b":" + _encode(pair[1])
-            inserts.append(fragment)
-        parts = [inserts[p] if p.__class__ is int else p for p in base.layout(inserted_keys)]
-        for name in names:
-            prefix = self._names.get(name)
-            if prefix is None:
-                prefix = self._names[name] = _encode(name) + b":"
-            parts.append(prefix + format_number(values[name]).encode())
-        return (b"{" + b",".join(parts) + b"}").decode()  # type: ignore[arg-type]
+        """The one line for points of `values` (metric → value) that share `attributes` and `resource`."""
+        return self.render(timestamp_ms, self.labels(attributes, resource), values)
 
+    def render(self, timestamp_ms: int, labels: Mapping[str, str], values: Mapping[str, float | int]) -> str:
+        """One line from final labels (as `labels()` returns them) and metric values."""
+        groups: dict[tuple[tuple[str, ...], ...], list[str]] = {}
+        for metric in values:
+            dims = self.rules.dimensions_of(metric, labels)
+            if dims:
+                groups.setdefault(dims, []).append(metric)
+        doc: dict[str, Any] = dict(labels)
+        if groups:
+            directives = [
+                _Directive(
+                    self.rules.namespace,
+                    [list(d) for d in dims],
+                    [_Metric(m, self._unit(m), STORAGE_RESOLUTION) for m in metrics],
+                )
+                for dims, metrics in groups.items()
+            ]
+            doc["Version"] = EMF_VERSION
+            doc["_aws"] = _Aws(directives, timestamp_ms)
+        for metric, number in values.items():
+            doc[metric] = msgspec.Raw(format_number(number).encode())
+        out = _encode(doc)
+        for raw, escaped in _GO_ESCAPES:
+            out = out.replace(raw, escaped)
+        return out.decode()
 
-def _directives_json(key: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]) -> bytes:
-    """Group metrics that share a dimension-set list into one directive, in first-seen order."""
-    groups: dict[tuple[tuple[str, ...], ...], list[str]] = {}
-    for name, dims in key:
-        groups.setdefault(dims, []).append(name)
-    parts = [
-        b'{"Namespace":'
-        + _encode(NAMESPACE)
-        + b',"Dimensions":'
-        + _encode([list(d) for d in dims])
-        + b',"Metrics":'
-        + _encode([{"Name": n, "Unit": unit_of(n)} for n in metric_names])
-        + b"}"
-        for dims, metric_names in groups.items()
-    ]
-    return b"[" + b",".join(parts) + b"]"
+    def lines_of_export(self, export: Export) -> list[tuple[int, str]]:
+        """(timestamp, line) of every line the collector writes for the OTLP request of `export`."""
+        grouped: dict[tuple[int, tuple[tuple[str, str], ...]], dict[str, float]] = {}
+        labels_of: dict[tuple[int, tuple[tuple[str, str], ...]], dict[str, str]] = {}
+        for point in points_of(export):
+            labels = self.labels(point.attributes, point.resource)
+            key = (point.timestamp_ms, tuple(sorted(labels.items())))
+            values = grouped.setdefault(key, {})
+            labels_of.setdefault(key, labels)
+            values.setdefault(point.metric, point.value)  # awsemf drops a second point of one metric in a group
+        return [(ts, self.render(ts, labels_of[(ts, k)], v)) for (ts, k), v in grouped.items()]
+
+    def lines(self, exports: Iterable[Export]) -> list[tuple[int, str]]:
+        return [line for export in exports for line in self.lines_of_export(export)]
+
+    def lines_of_request(self, request: Mapping[str, Any]) -> list[tuple[int, str]]:
+        """(timestamp, line) of every line the collector writes for one `ExportMetricsServiceRequest` (JSON
+        mapping) of delta sums: the same grouping as `lines_of_export`, with the units the request declares."""
+        grouped: dict[tuple[int, tuple[tuple[str, str], ...]], dict[str, float]] = {}
+        labels_of: dict[tuple[int, tuple[tuple[str, str], ...]], dict[str, str]] = {}
+        units = dict(self.units)
+        for rm in request.get("resourceMetrics", []):
+            resource = _attributes(rm.get("resource", {}).get("attributes", []))
+            for sm in rm.get("scopeMetrics", []):
+                for metric in sm.get("metrics", []):
+                    units[metric["name"]] = metric.get("unit", "")
+                    for dp in metric.get("sum", {}).get("dataPoints", []):
+                        labels = self.labels(_attributes(dp.get("attributes", [])), resource)
+                        ts = int(dp["timeUnixNano"]) // 1_000_000
+                        key = (ts, tuple(sorted(labels.items())))
+                        labels_of.setdefault(key, labels)
+                        value = float(dp["asDouble"]) if "asDouble" in dp else float(dp["asInt"])
+                        grouped.setdefault(key, {}).setdefault(metric["name"], value)
+        writer = EmfWriter(self.rules, units)
+        return [(ts, writer.render(ts, labels_of[(ts, k)], v)) for (ts, k), v in grouped.items()]
+
+    def _unit(self, metric: str) -> str:
+        unit = self.units.get(metric, "")
+        return AWSEMF_UNITS.get(unit, unit)

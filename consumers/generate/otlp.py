@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import msgspec
 
+from consumers.generate.exports import Export
 from consumers.generate.population import BACKGROUND_MODELS, UserProfile
-from consumers.generate.simulator import Export
 from schemas import catalogue as cat
 
 SCOPE_NAME = cat.METER

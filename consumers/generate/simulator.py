@@ -1,4 +1,5 @@
-"""A seeded simulation of Claude Code users, minute by minute, producing the collector's EMF lines.
+"""A seeded simulation of Claude Code users, minute by minute: the CLI processes' exports, sent as OTLP
+(`consumers.generate.otlp`) or written as the real collector writes them (`emf_writer`, proven against it).
 
 Each user is idle or in a session. Sessions start with a probability that follows the user's local workday
 (`activity`), last a geometric number of minutes and export once a minute at a fixed phase (Claude Code's
@@ -17,7 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from consumers.generate.activity import MINUTE_MS, occupancy, start_probability
-from consumers.generate.emf_writer import EmfWriter, LabelSet, SeriesKey
+from consumers.generate.emf_writer import EmfWriter
+from consumers.generate.exports import Export, LabelSet, SeriesKey
 from consumers.generate.lines import EmfLine
 from consumers.generate.population import UserProfile, build_population
 from consumers.generate.streams import collector_log_stream
@@ -42,21 +44,6 @@ class SimulationOptions:
     commit_chance: float = 0.05
     pull_request_chance: float = 0.3  # of minutes with a commit
     warm_start: bool = True  # begin with the steady-state share of users already in a session
-
-
-@dataclass(frozen=True, slots=True)
-class Export:
-    """One periodic export of one CLI process (a session): the series that changed since its previous export.
-
-    `series` maps the series' own labels (beyond the session's `labels`) to metric name → delta value. The EMF
-    writer turns it into lines; `consumers.generate.otlp` into the OTLP request the CLI sends.
-    """
-
-    timestamp_ms: int
-    user: UserProfile
-    labels: LabelSet
-    log_stream: str
-    series: dict[SeriesKey, dict[str, float | int]]
 
 
 @dataclass(slots=True)
@@ -97,13 +84,9 @@ class Simulator:
         self._warm = self.options.warm_start
 
     def step(self, minute_start_ms: int) -> list[EmfLine]:
-        """All lines exported in [minute_start_ms, minute_start_ms + 60 s), in timestamp order."""
-        line = self._writer.line
-        out = [
-            EmfLine(e.timestamp_ms, e.log_stream, line(e.timestamp_ms, e.labels, values, key))
-            for e in self.step_exports(minute_start_ms)
-            for key, values in e.series.items()
-        ]
+        """The collector's lines for every export in [minute_start_ms, minute_start_ms + 60 s), in timestamp order."""
+        lines_of = self._writer.lines_of_export
+        out = [EmfLine(ts, e.log_stream, text) for e in self.step_exports(minute_start_ms) for ts, text in lines_of(e)]
         out.sort(key=lambda emf: emf.timestamp_ms)
         return out
 

@@ -41,6 +41,9 @@ def test_write_amplification_writes_figures_the_cost_model_reads(
         assert s.points > 0 and s.write_requests["dedup"] > 0 and s.total_units >= s.total_requests
     assert figures.per_point.parquet_bytes > 0 and figures.per_point.kinesis_bytes < figures.per_point.emf_bytes
     assert project(40, figures, load_aws_prices()).total > 0
+    shipped, untrimmed, lean, _ = figures.line_variants  # the collector settings, measured on the same exports
+    assert lean.emf_bytes < shipped.emf_bytes < untrimmed.emf_bytes and lean.cloudwatch_metrics == 0
+    assert figures.otlp_bytes_per_point > 0
 
 
 def test_memory_reports_rss_from_a_child_process(capsys: pytest.CaptureFixture[str]) -> None:

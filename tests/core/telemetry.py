@@ -1,7 +1,9 @@
-"""Tiny, independent builders of EMF lines and subscription records for the core tests.
+"""Tiny builders of EMF lines and subscription records for the core tests.
 
-Deliberately separate from `consumers.generate`: the expected aggregates in these tests are computed from the
-plain dicts built here, not through any ccstream code.
+The expected aggregates in these tests are computed from the plain dicts built here, not through any ccstream
+code. The lines themselves are what the real collector writes for those points: `emf_line` is the collector model
+`consumers.generate.emf_writer.EmfWriter.line`, proven line for line against the real collector
+(tests/generate/test_collector_vs_writer.py), so no test feeds the consumers a line the collector would not write.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ import gzip
 import json
 import random
 from dataclasses import dataclass
+
+from consumers.generate.emf_writer import EmfWriter
+
+_WRITER = EmfWriter()
 
 MODELS = [
     "us.anthropic.claude-sonnet-4-20250514-v1:0",
@@ -41,23 +47,13 @@ class Point:
 
 
 def emf_line(ts: int, attrs: dict[str, str], metrics: dict[str, float]) -> str:
-    doc: dict[str, object] = {
-        "OTelLib": "com.anthropic.claude_code",
-        "Version": "1",
-        "_aws": {
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": "ClaudeCode",
-                    "Dimensions": [["OTelLib"]],
-                    "Metrics": [{"Name": m, "Unit": "Count"} for m in metrics],
-                }
-            ],
-            "Timestamp": ts,
-        },
-    }
-    doc.update(attrs)
+    """The line the real collector writes for these points (point attributes `attrs`, no resource attributes).
+    A value that is not a number (the tests' malformed corpus) is put into the collector's line by hand."""
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in metrics.values()):
+        return _WRITER.line(ts, attrs, metrics)
+    doc = json.loads(_WRITER.line(ts, attrs, dict.fromkeys(metrics, 0)))
     doc.update(metrics)
-    return json.dumps(doc, sort_keys=False)
+    return json.dumps(doc, separators=(",", ":"))
 
 
 def random_events(
@@ -109,7 +105,7 @@ def envelope_bytes(stream: str, events: list[tuple[str, int, str]]) -> bytes:
         "subscriptionFilters": ["f"],
         "logEvents": [{"id": i, "timestamp": ts, "message": msg} for i, ts, msg in events],
     }
-    return gzip.compress(json.dumps(env).encode())
+    return gzip.compress(json.dumps(env).encode(), mtime=0)  # the same records give the same bytes
 
 
 def expected_totals(points: list[Point], size_ms: int, by: tuple[str, ...] = ()) -> dict[tuple, float]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumers.cost.measured import Measured, MonthProfile, PerPoint, StoredRows, WriteFigures
+from consumers.cost.measured import LineVariant, Measured, MonthProfile, PerPoint, StoredRows, WriteFigures
 
 PER_POINT = PerPoint(
     log_events=1.0,
@@ -15,6 +15,21 @@ PER_POINT = PerPoint(
     parquet_bytes=100.0,
     transform_cpu_us=40.0,
 )
+
+
+#: The collector settings side by side (shipped first): the model scales the per-point figures by these ratios.
+VARIANTS = [
+    LineVariant(
+        trim=True, extraction=True, emf_bytes=998.0, log_events=1.0, kinesis_bytes=64.0, cloudwatch_metrics=100
+    ),
+    LineVariant(
+        trim=False, extraction=True, emf_bytes=1198.0, log_events=1.0, kinesis_bytes=72.0, cloudwatch_metrics=100
+    ),
+    LineVariant(trim=True, extraction=False, emf_bytes=698.0, log_events=1.0, kinesis_bytes=48.0, cloudwatch_metrics=0),
+    LineVariant(
+        trim=False, extraction=False, emf_bytes=898.0, log_events=1.0, kinesis_bytes=56.0, cloudwatch_metrics=0
+    ),
+]
 
 
 def month(users: int, points_per_user_month: float = 100_000.0, units: float = 1000.0) -> MonthProfile:
@@ -63,4 +78,9 @@ def measured(months: list[MonthProfile] | None = None) -> Measured:
             )
         ],
         cloudwatch_metric_series={"1000": 100, "10000": 150},
+        published_metric_series={"1000": 200, "10000": 200},
+        put_metric_data_calls_per_shard_minute=1.0,
+        line_variants=VARIANTS,
+        variants_measured_on={"users": 1000},
+        otlp_bytes_per_point=900.0,
     )

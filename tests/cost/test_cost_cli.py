@@ -62,3 +62,37 @@ def test_zero_users_is_a_config_error() -> None:
     result = runner.invoke(cost_app(), ["cost", "--users", "0"])
     assert isinstance(result.exception, ConfigError)
     assert "--users" in str(result.exception)
+
+
+def test_knobs_profiles_and_comparisons(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    save_measured(measured(), path)
+    base = ["cost", "-u", "10000", "--measured", str(path)]
+    doc = json.loads(runner.invoke(cost_app(), [*base, "--json"]).output)
+    lean = json.loads(runner.invoke(cost_app(), [*base, "--json", "--profile", "lean"]).output)
+    assert (doc["profile"], lean["profile"]) == ("shipped", "lean")
+    assert lean["total_usd_per_month"] < doc["total_usd_per_month"]
+    assert lean["assumptions"]["metric_extraction"] is False and lean["assumptions"]["shards"] == 1
+    assert doc["target_usd_per_month"] == 400
+    knobs = {k["knob"]: k for k in doc["knobs"]}
+    assert knobs["attribute trim"]["applied"] and knobs["attribute trim"]["saves_usd_per_month"] > 0
+    assert {a["name"] for a in doc["alternatives"]} == {
+        "OTLP → CloudWatch (sidecar mode)",
+        "OTLP → CloudWatch (central mode)",
+    }
+    override = json.loads(runner.invoke(cost_app(), [*base, "--json", "--profile", "lean", "--shards", "3"]).output)
+    assert override["assumptions"]["shards"] == 3  # an option overrides the profile
+    table = runner.invoke(cost_app(), [*base, "--knobs", "--compare"])
+    assert table.exit_code == 0, table.output
+    assert "What each setting saves" in table.output and "OTLP → CloudWatch (sidecar mode)" in table.output
+    assert "target at 10,000 developers" in table.output
+
+
+def test_the_infrequent_access_class_is_refused_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    save_measured(measured(), path)
+    args = ["cost", "-u", "100", "--measured", str(path), "--log-class", "infrequent-access"]
+    result = runner.invoke(cost_app(), args)
+    assert isinstance(result.exception, ConfigError) and "subscription filters" in str(result.exception)
+    bad = runner.invoke(cost_app(), ["cost", "-u", "100", "--measured", str(path), "--network", "carrier-pigeon"])
+    assert isinstance(bad.exception, ConfigError) and "--network" in str(bad.exception)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from consumers.cost import Assumptions, load_aws_prices, load_measured, project
+from consumers.cost.knobs import KNOBS, PROFILES, knob_table, otlp_to_cloudwatch
 from consumers.cost.measured import save_measured
 from consumers.errors import ConfigError
 from tests.cost.figures import measured, month
@@ -38,7 +40,13 @@ def test_fixed_lines_match_template_defaults() -> None:
     report = project(1000, measured(), PRICES)
     assert math.isclose(line(report, "Kinesis", "shard-hours").usd, 2 * 730 * 0.015)
     assert math.isclose(line(report, "Consumer (Fargate)", "tasks").usd, 730 * (1 * 0.04048 + 2 * 0.004445))
-    assert math.isclose(line(report, "Networking", "NAT gateway").usd, 730 * (0.045 + 0.005))
+    # networking.yaml default: no NAT, 8 interface endpoints in 2 AZs; EMF + the consumer's Kinesis reads (64 B)
+    # per point processed at $0.01/GB.
+    processed = 1000 * 100_000 * (998 + 64) / GIB
+    endpoints = line(report, "Networking", "interface VPC endpoints")
+    assert math.isclose(endpoints.usd, 8 * 2 * 730 * 0.01 + processed * 0.01)
+    collector = line(report, "Collector (Fargate + ALB)", "load balancer")  # internal: no public IPv4 addresses
+    assert math.isclose(collector.usd, 730 * (0.0225 + 1.0 * 0.008))
 
 
 def test_volume_lines_scale_with_users_and_fixed_lines_do_not() -> None:
@@ -62,6 +70,78 @@ def test_shards_grow_when_the_measured_peak_needs_them() -> None:
     shards = line(report, "Kinesis", "shard-hours").quantity / 730
     assert shards == math.ceil(1_000_000 / 10 * 64 / (0.5 * 1024**2))
     assert line(report, "Consumer (Fargate)", "tasks").quantity == math.ceil(shards / 2) * 730
+
+
+def test_collector_settings_use_their_measured_bytes() -> None:
+    points = 1000 * 100_000
+    shipped = project(1000, measured(), PRICES)
+    lean = project(1000, measured(), PRICES, Assumptions(metric_extraction=False))
+    untrimmed = project(1000, measured(), PRICES, Assumptions(trim_attributes=False))
+    # variant bytes / shipped bytes × the run's 998 B (equal here) + 26 B per event
+    assert math.isclose(line(lean, "CloudWatch Logs", "ingestion").usd, points * (698 + 26) / GIB * 0.50)
+    assert math.isclose(line(untrimmed, "CloudWatch Logs", "ingestion").usd, points * (1198 + 26) / GIB * 0.50)
+    assert not [x for x in lean.lines if x.item == "EMF metrics (collector)"]  # no extraction, no EMF metrics
+    saved = shipped.total - lean.total
+    ingest = points * 300 / GIB * 0.50
+    storage = points * 16 / GIB * 30 / (730 / 24) * 0.03
+    network = points * 16 / GIB * 0.01  # smaller Kinesis records read by the consumer through the endpoint
+    network += points * 300 / GIB * 0.01  # smaller EMF through the logs endpoint
+    assert math.isclose(saved, ingest + storage + 100 * 0.30 + network, rel_tol=1e-6)
+
+
+def test_the_infrequent_access_log_class_is_refused_with_the_reason() -> None:
+    with pytest.raises(ConfigError, match="no subscription filters"):
+        project(1000, measured(), PRICES, Assumptions(log_class="infrequent-access"))
+
+
+def test_on_demand_stream_and_nat_lines_match_hand_computation() -> None:
+    points = 1000 * 100_000
+    report = project(1000, measured(), PRICES, Assumptions(stream_mode="on-demand", network_mode="nat"))
+    assert math.isclose(line(report, "Kinesis", "on-demand stream").usd, 730 * 0.04)
+    # written once at $0.08/GB, read by the aggregator and Firehose at $0.04/GB each
+    assert math.isclose(line(report, "Kinesis", "on-demand data in and out").usd, points * 64 / GIB * (0.08 + 0.08))
+    assert not [x for x in report.lines if x.item in ("shard-hours", "PUT payload units")]
+    nat = line(report, "Networking", "NAT gateways")
+    assert math.isclose(nat.usd, 2 * 730 * (0.045 + 0.005) + points * (998 + 64) / GIB * 0.045)
+
+
+def test_smaller_tasks_and_consumer_metrics_off() -> None:
+    small = Assumptions(consumer_vcpu=0.25, consumer_gb=1.0, collector_vcpu=0.25, collector_gb=0.5)
+    report = project(1000, measured(), PRICES, replace(small, consumer_metrics=False))
+    assert math.isclose(line(report, "Consumer (Fargate)", "tasks").usd, 730 * (0.25 * 0.04048 + 1.0 * 0.004445))
+    collector = line(report, "Collector (Fargate + ALB)", "collector tasks")
+    assert math.isclose(collector.usd, 2 * 730 * (0.25 * 0.04048 + 0.5 * 0.004445))
+    assert not [x for x in report.lines if x.item == "closed windows (consumer)"]
+    shipped = project(1000, measured(), PRICES)
+    published = line(shipped, "CloudWatch metrics", "closed windows (consumer)")
+    assert math.isclose(published.usd, 200 * 0.30 + 2 * 43_800 / 1000 * 0.01)  # 2 shards × 1 call per minute
+
+
+def test_knob_table_savings_are_differences_of_two_bills() -> None:
+    base = Assumptions()
+    effects = {e.knob.name: e for e in knob_table(1000, measured(), PRICES, base)}
+    assert len(effects) == len(KNOBS)
+    trim = effects["attribute trim"]  # shipped on: what it saves is the bill without it minus the bill with it
+    assert trim.applied
+    without = project(1000, measured(), PRICES, Assumptions(trim_attributes=False)).total
+    assert math.isclose(trim.saves, without - project(1000, measured(), PRICES).total)
+    assert trim.saves > 0
+    shard = effects["1 Kinesis shard"]
+    # one shard-hour line less, and one shard's PutMetricData calls and small row/PITR shares
+    assert not shard.applied and 730 * 0.015 < shard.saves < 730 * 0.015 + 1.0
+    lean = PROFILES["lean"]
+    applied = {e.knob.name for e in knob_table(1000, measured(), PRICES, lean) if e.applied}
+    assert all(k.keeps_features for k in KNOBS if k.name in applied)  # the lean profile keeps every feature
+    assert project(10_000, measured(), PRICES, lean).total < project(10_000, measured(), PRICES).total
+
+
+def test_otlp_to_cloudwatch_on_the_same_points() -> None:
+    sidecar = otlp_to_cloudwatch(1000, measured(), PRICES, central=False)
+    points = 1000 * 100_000
+    assert math.isclose(sidecar.lines["OTLP metrics ingestion"], points * 900 / GIB * 0.50)
+    assert math.isclose(sidecar.usd, points * 900 / GIB * 0.50 + 3.00)
+    central = otlp_to_cloudwatch(1000, measured(), PRICES, central=True)
+    assert central.usd > sidecar.usd and "lake" in central.gives_up
 
 
 def test_switching_off_the_lake_and_networking_removes_their_lines() -> None:

@@ -1,5 +1,6 @@
-"""The replayed fixture (`tests/fixtures/midnight.kinesis.jsonl`) read with plain base64/gzip/json, and the figures
-every widget must show, computed from those raw points in plain Python.
+"""The replayed fixture (`tests/fixtures/midnight.kinesis.jsonl`, captured from the real collector) and the figures
+every widget must show, computed in plain Python from the OTLP the simulated CLI processes sent
+(`midnight.otlp.jsonl.gz`, read by tests/e2e/independent.py with plain gzip/json).
 
 Nothing here imports ccstream: prices are typed in from shared/reference/platform.md, users are `user.email`
 falling back to `user.id`, windows are `ts - ts % size`. The dashboard's answers are compared with these.
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import fnmatch
-import gzip
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tests.e2e.independent import midnight_points
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "midnight.kinesis.jsonl"
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
@@ -69,23 +71,15 @@ class Record:
 
 
 def read_fixture() -> tuple[list[Record], list[Point]]:
-    records, points = [], []
+    """The captured records (what the pipeline reads) and the points the simulated CLI sent (what it must show)."""
+    records = []
     for line in FIXTURE.read_text().splitlines():
         raw = json.loads(line)
         data = base64.b64decode(raw["Data"])
         records.append(
             Record(raw["PartitionKey"], int(raw["SequenceNumber"]), raw["ApproximateArrivalTimestamp"], data)
         )
-        envelope = json.loads(gzip.decompress(data))
-        if envelope["messageType"] != "DATA_MESSAGE":
-            continue
-        for event in envelope["logEvents"]:
-            doc = json.loads(event["message"])
-            ts = doc["_aws"]["Timestamp"]
-            attrs = {k: v for k, v in doc.items() if isinstance(v, str) and k not in ("Version",)}
-            for key, value in doc.items():
-                if key.startswith("claude_code.") and isinstance(value, int | float):
-                    points.append(Point(ts, key, float(value), attrs))
+    points = [Point(p.ts, p.metric, p.value, p.attrs) for p in midnight_points()]
     return records, points
 
 

@@ -19,10 +19,10 @@ from tests.dashboard.expected import QuotaRule, expected
 
 pytestmark = [pytest.mark.emulator, pytest.mark.timeout(600)]
 
-FROM = "2026-11-20T22:00:00Z"
-TO = "2026-11-21T02:00:00Z"
-FROM_MS = 1_795_212_000_000
-TO_MS = 1_795_226_400_000
+FROM = "2026-12-04T22:00:00Z"
+TO = "2026-12-05T02:00:00Z"
+FROM_MS = 1_796_421_600_000
+TO_MS = 1_796_436_000_000
 NOW_MS = TO_MS  # the dashboard's clock: the fixture's last minute has just ended
 ARTIFACT = Path(__file__).resolve().parents[2] / "artifacts" / "dashboard.png"
 
@@ -170,7 +170,7 @@ def test_model_quota_and_budgets(page: WidgetScraper, want: dict) -> None:
     got = {m: {k: v[k] for k in ("peak_tpm", "peak_minute", "quota_tpm")} for m, v in quota["models"].items()}
     assert got == want["model_quota"]["models"]
     budgets = values(page, "budgets")
-    assert budgets["month"] == want["budgets"]["month"] == "2026-11"
+    assert budgets["month"] == want["budgets"]["month"] == "2026-12"
     got_b = {(b["scope"], b["name"], b["kind"]): b for b in budgets["budgets"]}
     assert got_b.keys() == want["budgets"]["budgets"].keys()
     for key, exp in want["budgets"]["budgets"].items():

@@ -17,8 +17,8 @@ from tests.dashboard.expected import expected
 
 pytestmark = pytest.mark.emulator
 
-FROM_MS = 1_795_212_000_000  # 2026-11-20T22:00:00Z
-TO_MS = 1_795_226_400_000  # 2026-11-21T02:00:00Z
+FROM_MS = 1_796_421_600_000  # 2026-12-04T22:00:00Z
+TO_MS = 1_796_436_000_000  # 2026-12-05T02:00:00Z
 HOUR = 3_600_000
 BUDGETS = {"teams": {"checkout-web": {"monthly_cost_usd": 10}}, "default_user": {"monthly_tokens": 5000000}}
 
@@ -95,7 +95,7 @@ def test_the_zoomed_range_is_honoured(lambda_env: LoadedFixture) -> None:
     want = expected(lambda_env.points, FROM_MS + HOUR, FROM_MS + 2 * HOUR, TO_MS, [], {}, 1)
     assert values_of(html)["total"] == want["total_tokens"]["total"]
     assert values_of(html)["total"] < values_of(lambda_handler.handler(event("total_tokens")))["total"]
-    assert "2026-11-20T23:00:00Z → 2026-11-21T00:00:00Z" in html
+    assert "2026-12-04T23:00:00Z → 2026-12-05T00:00:00Z" in html
 
 
 def test_describe_and_unknown_widget(lambda_env: LoadedFixture) -> None:
@@ -123,7 +123,7 @@ def test_scheduled_handler_rolls_up_and_alerts_once(lambda_env: LoadedFixture, m
     )
     assert crossings > 0
     assert first["alerts_sent"] == crossings and second["alerts_sent"] == 0
-    user_days = {(p.ts // 86_400_000, p.user) for p in lambda_env.points}  # yesterday and today (20 and 21 Nov)
+    user_days = {(p.ts // 86_400_000, p.user) for p in lambda_env.points}  # yesterday and today (4 and 5 Dec)
     assert first["user_days"] == len(user_days)
     received = []
     for _ in range(5):

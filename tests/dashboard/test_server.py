@@ -19,7 +19,7 @@ from consumers.dashboard.widgets.catalogue import WIDGETS
 from consumers.errors import ConfigError
 from tests.dashboard.conftest import LoadedFixture
 
-NOW_MS = 1_795_226_400_000  # 2026-11-21T02:00:00Z
+NOW_MS = 1_796_436_000_000  # 2026-12-05T02:00:00Z
 
 
 def get(url: str) -> tuple[int, str]:
@@ -35,7 +35,7 @@ def test_requests_resolve_to_snapped_ranges() -> None:
     assert (req.preset, req.refresh_s) == ("3h", 60)
     rng = resolve_range(req, NOW_MS)
     assert (rng.from_ms, rng.to_ms, rng.grain) == (NOW_MS - 3 * 3_600_000, NOW_MS, "1h")
-    absolute = resolve_range(parse_request({"from": ["2026-11-20T22:10:00Z"], "to": ["2026-11-20T23:00:00Z"]}), NOW_MS)
+    absolute = resolve_range(parse_request({"from": ["2026-12-04T22:10:00Z"], "to": ["2026-12-04T23:00:00Z"]}), NOW_MS)
     assert (absolute.from_ms, absolute.to_ms, absolute.grain) == (NOW_MS - 230 * 60_000, NOW_MS - 3 * 3_600_000, "1m")
     assert parse_request({}).preset == "3h"
     with pytest.raises(ConfigError, match="ISO times"):
@@ -55,7 +55,7 @@ def test_routes_refresh_and_errors(midnight: LoadedFixture) -> None:
         assert '<meta http-equiv="refresh" content="30">' in page
         assert page.count("data-widget=") == 20 and 'data-widget-count="20"' in page
         assert '<option value="1d" selected>' in page
-        status, widget = get(f"{server.url}/widget/total_tokens?from=2026-11-20T22:00:00Z&to=2026-11-21T02:00:00Z")
+        status, widget = get(f"{server.url}/widget/total_tokens?from=2026-12-04T22:00:00Z&to=2026-12-05T02:00:00Z")
         values = json.loads(unescape(re.search(r'data-values="([^"]*)"', widget).group(1)))
         assert status == 200 and widget.startswith("<style>")
         total = sum(p.value for p in midnight.points if p.metric == "claude_code.token.usage")
@@ -66,7 +66,7 @@ def test_routes_refresh_and_errors(midnight: LoadedFixture) -> None:
         assert status == 404 and "unknown widget 'nope'" in text
         status, page = get(f"{server.url}/?range=5x")
         assert status == 400 and "unknown range" in page
-        status, page = get(f"{server.url}/?from=2026-11-21T00:00:00Z&to=2026-11-20T00:00:00Z")
+        status, page = get(f"{server.url}/?from=2026-12-05T00:00:00Z&to=2026-12-04T00:00:00Z")
         assert status == 400 and "'to' must be after 'from'" in unescape(page)
 
 
@@ -90,7 +90,7 @@ def test_budgets_command_reports_and_alerts(midnight: LoadedFixture, tmp_path, m
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
-    # The fixture is in November 2026; the command checks the current month, whose spend the test cannot know,
+    # The command checks the current month (the fixture is in December 2026), whose spend the test cannot know,
     # so it checks the shape and that a second run never repeats an alert.
     assert [b["name"] for b in report["budgets"]] == ["infra-core"]
     again = json.loads(CliRunner().invoke(app, args).output.strip().splitlines()[-1])

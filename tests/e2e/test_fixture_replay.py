@@ -1,9 +1,9 @@
 """Replay tests over the committed fixtures: expected aggregates computed independently from the files
 (tests/e2e/independent.py), compared exactly (floats to 1e-9 relative).
 
-The `collector.*` fixtures were written by the real collector (tests/fixtures/README.md); their expected values
-come from the OTLP the simulated CLI processes sent (`collector.otlp.jsonl`), read here with plain json and the
-collector's documented attribute rules, not from the EMF lines."""
+The `collector.*` and `midnight.*` fixtures were written by the real collector (tests/fixtures/README.md); their
+expected values come from the OTLP the simulated CLI processes sent (`*.otlp.jsonl[.gz]`), read with plain json and
+the collector's documented attribute rules (tests/e2e/independent.py::otlp_points), not from the EMF lines."""
 
 from __future__ import annotations
 
@@ -27,7 +27,15 @@ from consumers.status import pipeline_status
 from tests.core.tables import create_metrics_table
 from tests.core.telemetry import Point
 from tests.e2e.harness import deployed_stack
-from tests.e2e.independent import FIXTURES, emf_fixture, kinesis_fixture, points_of_line
+from tests.e2e.independent import (
+    FIXTURES,
+    emf_fixture,
+    kinesis_fixture,
+    midnight_emf_points,
+    midnight_points,
+    otlp_points,
+    points_of_line,
+)
 from tests.e2e.test_aggregator_e2e import assert_aggregates
 
 pytestmark = pytest.mark.emulator
@@ -44,40 +52,6 @@ def shards_of(records: list[dict[str, str]], shards: int = 2) -> dict[str, list[
     return out
 
 
-#: What collector/config.yaml does to every point before awsemf writes it, in the local run that made the fixtures:
-#: the resource processor upserts deployment.environment; resource_to_telemetry_conversion copies every resource
-#: attribute onto the point, overwriting a point attribute of the same key; awsemf writes bools as "true"/"false"
-#: and adds `OTelLib` (the scope name).
-COLLECTOR_RESOURCE_UPSERTS = {"deployment.environment": "local"}
-
-
-def _any_value(value: dict[str, object]) -> str:
-    ((kind, v),) = value.items()
-    if kind == "boolValue":
-        return "true" if v else "false"
-    return str(v)
-
-
-def otlp_points(name: str, shift_ms: int = 0) -> list[Point]:
-    """Data points of a `*.otlp.jsonl` file (one ExportMetricsServiceRequest per line), labelled as awsemf labels
-    them: point attributes, then resource attributes over them."""
-    out = []
-    for line in (FIXTURES / name).read_text().splitlines():
-        for rm in json.loads(line)["resourceMetrics"]:
-            resource = {kv["key"]: _any_value(kv["value"]) for kv in rm["resource"]["attributes"]}
-            resource.update(COLLECTOR_RESOURCE_UPSERTS)
-            for sm in rm["scopeMetrics"]:
-                for metric in sm["metrics"]:
-                    assert metric["sum"]["aggregationTemporality"] == 1  # delta: awsemf passes it through unchanged
-                    for dp in metric["sum"]["dataPoints"]:
-                        attrs = {kv["key"]: _any_value(kv["value"]) for kv in dp["attributes"]}
-                        attrs.update(resource)
-                        attrs["OTelLib"] = sm["scope"]["name"]  # awsemf labels every line with the scope name
-                        ts = int(dp["timeUnixNano"]) // 1_000_000 + shift_ms
-                        out.append(Point(ts, metric["name"], float(dp["asDouble"]), attrs))
-    return out
-
-
 def _multiset(points: list[Point]) -> list[tuple[object, ...]]:
     return sorted((p.ts, p.metric, p.value, tuple(sorted(p.attrs.items()))) for p in points)
 
@@ -89,6 +63,17 @@ def test_collector_fixtures_carry_exactly_the_points_that_were_sent() -> None:
     assert len(sent) > 100
     assert _multiset(in_kinesis) == _multiset(sent)
     assert _multiset(emf_fixture("collector.emf.ndjson")) == _multiset(sent)
+
+
+def test_midnight_fixtures_carry_exactly_the_points_that_were_sent() -> None:
+    """The midnight capture: its Kinesis records hold every OTLP point once; its EMF file the points of its window."""
+    sent = midnight_points()
+    _, in_kinesis = kinesis_fixture("midnight.kinesis.jsonl")
+    assert len(sent) > 3000
+    assert _multiset(in_kinesis) == _multiset(sent)
+    window = midnight_emf_points()
+    assert 100 < len(window) < len(sent)
+    assert _multiset(emf_fixture("midnight.emf.ndjson")) == _multiset(window)
 
 
 def test_collector_fixture_in_process_exact(aws: AwsTarget) -> None:
@@ -115,7 +100,8 @@ def _points_of_record(rec: SourceRecord) -> list[Point]:
 
 
 def test_midnight_fixture_in_process_exact_and_few_writes(aws: AwsTarget, capsys: pytest.CaptureFixture[str]) -> None:
-    records, points = kinesis_fixture("midnight.kinesis.jsonl")
+    records, _ = kinesis_fixture("midnight.kinesis.jsonl")
+    points = midnight_points()
     client = aws.client("dynamodb")
     table = "fixture-midnight"
     create_metrics_table(client, table)
@@ -164,37 +150,18 @@ def test_bad_corpus_outcomes_match_the_hand_written_expectation() -> None:
 
 
 @pytest.mark.kcl
-def test_collector_fixtures_through_the_real_daemon_twice_count_once(aws: AwsTarget, tmp_path: Path) -> None:
-    """collector.kinesis.jsonl via PutRecords twice (a redelivery) and collector.emf.ndjson via PutLogEvents →
-    the subscription filter → the same stream: each OTLP point counts once per path."""
-    with deployed_stack(aws, tmp_path) as stack:
-        kin = FIXTURES / "collector.kinesis.jsonl"
-        first = replay_paths(aws, stack.names, [kin])
-        replay_paths(aws, stack.names, [kin])
-        emf = replay_paths(aws, stack.names, [FIXTURES / "collector.emf.ndjson"], shift_to_now=True)
-        assert emf.log_events_sent == len((FIXTURES / "collector.emf.ndjson").read_text().splitlines())
-        assert stack.consume(until_idle_s=3, timeout_s=300) == 0
-        points = otlp_points("collector.otlp.jsonl") + otlp_points("collector.otlp.jsonl", emf.shifted_by_ms)
-        status = pipeline_status(aws.client("kinesis"), aws.client("dynamodb"), stack.names)
-        assert status.dead_letters == 0, status.counters
-        assert_aggregates(stack.reader, points)
-        assert status.get("duplicate_records") == first.kinesis_records_sent
-
-
-@pytest.mark.kcl
 def test_fixtures_through_the_real_daemon_twice_count_once(aws: AwsTarget, tmp_path: Path) -> None:
     """midnight.kinesis.jsonl via PutRecords twice (the second time is a CloudWatch redelivery: same log events,
     new Kinesis records) and midnight.emf.ndjson via PutLogEvents → the subscription filter → the same stream."""
-    _, kin_points = kinesis_fixture("midnight.kinesis.jsonl")
     with deployed_stack(aws, tmp_path) as stack:
         kin = FIXTURES / "midnight.kinesis.jsonl"
         first = replay_paths(aws, stack.names, [kin])
         replay_paths(aws, stack.names, [kin])
         emf = replay_paths(aws, stack.names, [FIXTURES / "midnight.emf.ndjson"], shift_to_now=True)
-        assert emf.log_events_sent == 186
+        assert emf.log_events_sent == len((FIXTURES / "midnight.emf.ndjson").read_text().splitlines()) == 212
         assert stack.consume(until_idle_s=3, timeout_s=300) == 0
-        points = kin_points + emf_fixture("midnight.emf.ndjson", emf.shifted_by_ms)
+        points = midnight_points() + midnight_emf_points(emf.shifted_by_ms)
         status = pipeline_status(aws.client("kinesis"), aws.client("dynamodb"), stack.names)
         assert status.dead_letters == 0, status.counters
         assert_aggregates(stack.reader, points)
-        assert status.get("duplicate_records") == first.kinesis_records_sent - 4  # 4 control messages
+        assert status.get("duplicate_records") == first.kinesis_records_sent  # moto's capture has no control messages

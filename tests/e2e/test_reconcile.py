@@ -17,13 +17,13 @@ from consumers.replay.replay import replay_paths
 from consumers.sink.base import RowKey, RowWrite
 from consumers.sink.dynamodb import DynamoStores
 from tests.e2e.harness import deployed_stack
-from tests.e2e.independent import FIXTURES, kinesis_fixture
+from tests.e2e.independent import FIXTURES, midnight_points
 
 pytestmark = [pytest.mark.kcl, pytest.mark.emulator]
 
 
 def test_reconcile_finds_nothing_then_the_injected_difference(aws: AwsTarget, tmp_path: Path) -> None:
-    _, points = kinesis_fixture("midnight.kinesis.jsonl")
+    points = midnight_points()  # what the simulated CLI sent; the records are the real collector's lines
     lo, hi = min(p.ts for p in points), max(p.ts for p in points) + 1
     with deployed_stack(aws, tmp_path, CCSTREAM_LAKE_FLUSH_INTERVAL_MS="1000") as stack:
         replay_paths(aws, stack.names, [FIXTURES / "midnight.kinesis.jsonl"])

@@ -1,57 +1,69 @@
-"""The EMF writer reproduces awsemf's layout: sorted keys, metric values last, Go number formatting."""
+"""The collector model (`consumers.generate.emf_writer`) against captured real output: every line the real collector
+wrote for the committed OTLP captures (simulated developers and the real Claude Code CLI) is reproduced from that
+OTLP, byte for byte (a merged line's `Metrics` entries may come in Go's map order, so those compare with their
+entries sorted). The live proof, with the collector running, is test_collector_vs_writer.py."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from consumers.generate.emf_writer import EmfWriter, LabelSet, format_number
+from consumers.generate.collector_rules import load_rules
+from consumers.generate.emf_writer import EmfWriter, format_number
 from schemas.emf import parse_line
 
-#: The example line of shared/reference/telemetry.md, verbatim.
-REFERENCE_LINE = (
-    '{"OTelLib":"com.anthropic.claude_code","Version":"1","_aws":{"CloudWatchMetrics":[{"Namespace":"ClaudeCode",'
-    '"Dimensions":[["OTelLib"],["OTelLib","department"],["OTelLib","model"],["OTelLib","type"]],"Metrics":'
-    '[{"Name":"claude_code.token.usage","Unit":"tokens"}]}],"Timestamp":1755785100000},"cost_center":"general",'
-    '"department":"engineering","model":"us.anthropic.claude-sonnet-4-20250514-v1:0","organization":"okta",'
-    '"service.name":"claude-code","service.version":"1.0.86","session.id":"8c1f4e2a-6b7d-4c55-9e0a-2f3b1d9c7a41",'
-    '"team.id":"default-team","terminal.type":"vscode","type":"input","user.email":"jane.doe@example.com",'
-    '"user.id":"5e3b2c1a-9f8d-4a7b-b6c5-d4e3f2a1b0c9","claude_code.token.usage":1523}'
-)
-REFERENCE_LABELS = {
-    "user.id": "5e3b2c1a-9f8d-4a7b-b6c5-d4e3f2a1b0c9",
-    "user.email": "jane.doe@example.com",
-    "type": "input",
-    "terminal.type": "vscode",
-    "team.id": "default-team",
-    "session.id": "8c1f4e2a-6b7d-4c55-9e0a-2f3b1d9c7a41",
-    "service.version": "1.0.86",
-    "service.name": "claude-code",
-    "organization": "okta",
-    "model": "us.anthropic.claude-sonnet-4-20250514-v1:0",
-    "department": "engineering",
-    "cost_center": "general",
-}
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+T = 1_796_428_800_000  # 2026-12-05T00:00:00Z
 
 
-def test_reproduces_the_reference_line_byte_for_byte() -> None:
-    line = EmfWriter().line(1755785100000, REFERENCE_LABELS, {"claude_code.token.usage": 1523.0})
-    assert line == REFERENCE_LINE
-
-
-def test_extra_labels_of_a_label_set_land_in_sorted_position() -> None:
-    base = {k: v for k, v in REFERENCE_LABELS.items() if k not in ("model", "type")}
-    extra = (("model", REFERENCE_LABELS["model"]), ("type", "input"))
-    line = EmfWriter().line(1755785100000, LabelSet(base), {"claude_code.token.usage": 1523}, extra)
-    assert line == REFERENCE_LINE
-
-
-def test_an_extra_label_replaces_a_base_label_of_the_same_name() -> None:
-    line = EmfWriter().line(1, LabelSet({"type": "old", "a": "1"}), {"claude_code.commit.count": 1}, (("type", "new"),))
+def canonical(line: str) -> str:
     doc = json.loads(line)
-    assert doc["type"] == "new"
-    assert line.count('"type"') == 1
+    for directive in doc.get("_aws", {}).get("CloudWatchMetrics", []):
+        directive["Metrics"].sort(key=lambda m: m["Name"])
+    return json.dumps(doc, sort_keys=True)
+
+
+def assert_same_lines(mine: list[str], real: list[str]) -> None:
+    """Equal as multisets of canonical lines, equal byte lengths, and byte-identical where one metric is declared."""
+    assert Counter(map(canonical, mine)) == Counter(map(canonical, real))
+    assert Counter(map(len, mine)) == Counter(map(len, real))
+    single = [line for line in real if line.count('"StorageResolution"') <= 1]
+    assert not Counter(single) - Counter(mine)
+
+
+def _model_lines(otlp_lines: list[str]) -> list[str]:
+    writer = EmfWriter()
+    return [text for line in otlp_lines for _, text in writer.lines_of_request(json.loads(line))]
+
+
+def test_midnight_capture_is_reproduced_from_its_otlp() -> None:
+    otlp = gzip.decompress((FIXTURES / "midnight.otlp.jsonl.gz").read_bytes()).decode().splitlines()
+    real = []
+    for row in (FIXTURES / "midnight.kinesis.jsonl").read_text().splitlines():
+        env = json.loads(gzip.decompress(base64.b64decode(json.loads(row)["Data"])))
+        real += [event["message"] for event in env["logEvents"]]
+    assert len(real) > 5000
+    assert_same_lines(_model_lines(otlp), real)
+
+
+def test_collector_capture_is_reproduced_from_its_otlp() -> None:
+    otlp = (FIXTURES / "collector.otlp.jsonl").read_text().splitlines()
+    real = (FIXTURES / "collector.emf.ndjson").read_text().splitlines()
+    assert_same_lines(_model_lines(otlp), real)
+
+
+def test_real_cli_capture_is_reproduced_from_what_the_cli_sent() -> None:
+    """The real Claude Code CLI's OTLP (the collector's tap) and the lines the collector wrote for it."""
+    otlp = [line for line in (FIXTURES / "realcli" / "realcli.otlp.jsonl").read_text().splitlines() if line]
+    metrics = [line for line in otlp if "resourceMetrics" in json.loads(line)]
+    real = (FIXTURES / "realcli" / "realcli.emf.ndjson").read_text().splitlines()
+    assert len(real) > 50
+    assert_same_lines(_model_lines(metrics), real)
 
 
 @pytest.mark.parametrize(
@@ -75,54 +87,34 @@ def test_numbers_are_written_like_go_encoding_json(value: float, text: str) -> N
     assert format_number(value) == text
 
 
-def test_merged_line_has_all_metric_values_last_and_one_directive_per_dimension_list() -> None:
-    labels = {"department": "eng", "team.id": "t", "organization": "okta", "user.id": "u"}
-    line = EmfWriter().line(
-        1_795_215_600_000,
-        labels,
-        {"claude_code.pull_request.count": 1, "claude_code.commit.count": 2, "claude_code.session.count": 1},
-    )
-    pairs = json.loads(line, object_pairs_hook=list)
-    keys = [k for k, _ in pairs]
-    metric_keys = ["claude_code.commit.count", "claude_code.pull_request.count", "claude_code.session.count"]
-    assert keys[-3:] == metric_keys
-    assert keys[:-3] == sorted(keys[:-3])
-    assert keys[:3] == ["OTelLib", "Version", "_aws"]
-    aws = dict(dict(pairs)["_aws"])
-    directives = [dict(d) for d in aws["CloudWatchMetrics"]]
-    assert len(directives) == 1
-    assert [k for k, _ in aws["CloudWatchMetrics"][0]] == ["Namespace", "Dimensions", "Metrics"]
-    assert [dict(m)["Name"] for m in directives[0]["Metrics"]] == metric_keys
-    assert directives[0]["Dimensions"] == [
-        ["OTelLib"],
-        ["OTelLib", "department"],
-        ["OTelLib", "organization"],
-        ["OTelLib", "team.id"],
+def test_rules_come_from_the_collector_config() -> None:
+    rules = load_rules(environment="prod")
+    assert rules.namespace == "ClaudeCode" and rules.rollup == "NoDimensionRollup"
+    writer = EmfWriter(rules)
+    doc = json.loads(writer.line(1, {"model": "m", "type": "input"}, {"claude_code.token.usage": 5}))
+    # defaults of the attributes processor, the resource processor's environment, awsemf's scope label
+    assert (doc["department"], doc["team.id"], doc["cost_center"]) == ("unspecified", "default-team", "general")
+    assert doc["deployment.environment"] == "prod" and doc["OTelLib"] == "com.anthropic.claude_code"
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [
+        ["department"],
+        ["department", "team.id"],
+        ["cost_center"],
+        ["model"],
+        ["model", "type"],
     ]
-    points, rejected = parse_line(line)
-    assert sorted((p.metric, p.value) for p in points) == [
-        ("claude_code.commit.count", 2.0),
-        ("claude_code.pull_request.count", 1.0),
-        ("claude_code.session.count", 1.0),
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [
+        {"Name": "claude_code.token.usage", "Unit": "tokens", "StorageResolution": 60}
     ]
-    assert rejected == []
 
 
-def test_units_follow_awsemf() -> None:
+def test_keys_sorted_go_escapes_units_and_undeclared_metrics() -> None:
     writer = EmfWriter()
-    units = {}
-    for metric in ("claude_code.active_time.total", "claude_code.cost.usage", "claude_code.token.usage",
-                   "claude_code.commit.count"):  # fmt: skip
-        doc = json.loads(writer.line(1, {"type": "cli"}, {metric: 1}))
-        units[metric] = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"]
-    assert units == {
-        "claude_code.active_time.total": "Seconds",
-        "claude_code.cost.usage": "USD",
-        "claude_code.token.usage": "tokens",
-        "claude_code.commit.count": "Count",
-    }
-
-
-def test_dimensions_skip_labels_the_line_does_not_have() -> None:
-    doc = json.loads(EmfWriter().line(1, {"model": "m"}, {"claude_code.token.usage": 5}))
-    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["OTelLib"], ["OTelLib", "model"]]
+    line = writer.line(T, {"team.id": "R&D <core>", "user.name": "Zoë"}, {"claude_code.active_time.total": 2.5})
+    assert '"team.id":"R\\u0026D \\u003ccore\\u003e"' in line and '"user.name":"Zoë"' in line
+    keys = [k for k, _ in json.loads(line, object_pairs_hook=list)]
+    assert keys == sorted(keys)
+    assert json.loads(line)["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"] == "Seconds"
+    undeclared = json.loads(writer.line(1, {}, {"other.metric": 1}))  # no declaration selects it: no _aws
+    assert "_aws" not in undeclared and "Version" not in undeclared and undeclared["other.metric"] == 1
+    points, rejected = parse_line(line)
+    assert [(p.metric, p.value) for p in points] == [("claude_code.active_time.total", 2.5)] and rejected == []

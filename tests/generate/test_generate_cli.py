@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from consumers.cli.app import app
 from consumers.generate import decode_captured
 from schemas.emf import parse_line
 from schemas.envelope import decode_envelope
+from tests.generate.test_emf_writer import assert_same_lines
 
 runner = CliRunner()
 ARGS = ["generate", "--users", "40", "--minutes", "20", "--start", "2026-11-23T14:00:00Z", "--seed", "9"]
@@ -86,3 +90,27 @@ def test_otlp_format_writes_one_request_per_line_with_the_same_totals(tmp_path: 
     assert totals.keys() == emf_totals.keys()
     for name, value in emf_totals.items():
         assert abs(totals[name] - value) <= 1e-9 * max(1.0, value), name
+
+
+@pytest.mark.emulator
+def test_via_collector_the_real_collector_writes_what_the_model_writes(tmp_path: Path) -> None:
+    """`--via collector`: the lines come back from CloudWatch Logs (and the subscription's Kinesis records) after
+    the real collector wrote them; they are the model's lines (one run: the emf output is the same capture's)."""
+    now_ms = int(time.time() * 1000)
+    start = datetime.fromtimestamp((now_ms - now_ms % 60_000 - 10 * 60_000) / 1000, UTC).isoformat()
+    args = ["generate", "--users", "30", "--minutes", "4", "--start", start, "--seed", "3"]
+    out = tmp_path / "real.kinesis.jsonl"
+    real = runner.invoke(app, [*args, "--via", "collector", "--out", str(out)])
+    assert real.exit_code == 0, real.output
+    assert "written by the collector" in real.stderr
+    envelopes = [decode_envelope(decode_captured(r).data_bytes()) for r in out.read_bytes().splitlines()]
+    events = [e.message for env in envelopes for e in env.log_events]
+    model = runner.invoke(app, [*args, "--format", "emf", "--quiet"]).stdout.splitlines()
+    assert events and len(events) == len(model)
+    assert_same_lines(model, events)
+
+
+def test_via_collector_refuses_a_span_cloudwatch_would_refuse() -> None:
+    old = ["generate", "--users", "5", "--minutes", "3", "--start", "2026-01-01T00:00:00Z", "--format", "emf"]
+    result = runner.invoke(app, [*old, "--via", "collector"])
+    assert result.exit_code != 0 and "14 days" in str(result.exception)

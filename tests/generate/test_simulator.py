@@ -45,11 +45,12 @@ METRICS = {
     "claude_code.code_edit_tool.decision",
     "claude_code.active_time.total",
 }
+#: What the real collector writes on every line for the simulated CLI (collector/config.yaml, the trim applied).
 ALWAYS_PRESENT = (
-    "session.id", "organization.id", "user.account_uuid", "user.id", "terminal.type", "user.name", "department",
-    "team.id", "cost_center", "organization", "location", "role", "manager", "service.name", "service.version",
-    "os.type", "host.arch",
+    "session.id", "user.id", "terminal.type", "user.name", "department", "team.id", "cost_center", "organization",
+    "location", "role", "manager", "service.name", "service.version", "anthropic.provider", "deployment.environment",
 )  # fmt: skip
+TRIMMED = ("os.type", "os.version", "host.arch", "user.account_uuid", "user.account_id", "anthropic.custom_base_url")
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,8 @@ def test_attributes(docs: list[dict[str, Any]]) -> None:
         assert doc["service.name"] == "claude-code"
         for key in ALWAYS_PRESENT:
             assert isinstance(doc[key], str) and doc[key], key
-        assert UUID.match(doc["user.id"]) and UUID.match(doc["session.id"])
+        assert not set(TRIMMED) & doc.keys()
+        assert re.fullmatch(r"[0-9a-f]{64}", doc["user.id"]) and UUID.match(doc["session.id"])  # a device id
     assert any("user.email" not in doc for doc in docs)
     assert any("user.email" in doc for doc in docs)
 

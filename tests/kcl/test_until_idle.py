@@ -20,7 +20,7 @@ import pytest
 
 from consumers.aws import AwsTarget
 from consumers.query.reader import DynamoRowReader
-from tests.e2e.independent import kinesis_fixture
+from tests.e2e.independent import midnight_points
 from tests.e2e.test_aggregator_e2e import assert_aggregates
 from tests.kcl.cli_run import CCSTREAM, cli_stack
 
@@ -48,5 +48,5 @@ def test_until_idle_exits_after_the_drain_with_production_flush_intervals(aws: A
         assert "idle: every shard drained and checkpointed" in done.stdout
         assert stack.checkpoints(stack.names.consumer_app) == last
         assert stack.checkpoints(stack.names.lake_app) == last  # the lake writer flushed on idle too
-        _, points = kinesis_fixture("midnight.kinesis.jsonl")
+        points = midnight_points()
         assert_aggregates(DynamoRowReader(aws.client("dynamodb"), stack.names.table), points)

@@ -1,4 +1,7 @@
-"""Hand-built subscription records for the transform tests (plain json + gzip, no ccstream code)."""
+"""Subscription records for the transform tests (plain json + gzip). The EMF lines are what the real collector
+writes for the given points (`consumers.generate.emf_writer`, proven against the collector in
+tests/generate/test_collector_vs_writer.py); only values the collector never writes (EMF arrays) give a
+hand-built line, part of the tests' malformed corpus."""
 
 from __future__ import annotations
 
@@ -6,11 +9,16 @@ import gzip
 import json
 from typing import Any
 
+from consumers.generate.emf_writer import EmfWriter
+
 T0 = 1_755_785_100_000  # 2025-08-21T14:05:00Z
 
 
 def emf(ts: int, attrs: dict[str, Any], metrics: dict[str, Any], units: dict[str, str] | None = None) -> str:
-    units = units or {}
+    """The collector's line for these points (`units`: metric → OTLP unit); arrays give a hand-built EMF line."""
+    if all(isinstance(v, int | float) for v in metrics.values()):
+        return EmfWriter(units=units).line(ts, attrs, metrics)
+    unit = units or {}
     doc: dict[str, Any] = {
         "OTelLib": "com.anthropic.claude_code",
         "Version": "1",
@@ -18,8 +26,8 @@ def emf(ts: int, attrs: dict[str, Any], metrics: dict[str, Any], units: dict[str
             "CloudWatchMetrics": [
                 {
                     "Namespace": "ClaudeCode",
-                    "Dimensions": [["OTelLib"]],
-                    "Metrics": [{"Name": m, "Unit": units.get(m, "Count")} for m in metrics],
+                    "Dimensions": [["department"]],
+                    "Metrics": [{"Name": m, "Unit": unit.get(m, ""), "StorageResolution": 60} for m in metrics],
                 }
             ],
             "Timestamp": ts,
@@ -27,7 +35,7 @@ def emf(ts: int, attrs: dict[str, Any], metrics: dict[str, Any], units: dict[str
     }
     doc.update(attrs)
     doc.update(metrics)
-    return json.dumps(doc)
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
 def record(events: list[tuple[Any, int, str]], stream: str = "otel-stream-1", kind: str = "DATA_MESSAGE") -> bytes:

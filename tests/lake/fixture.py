@@ -1,9 +1,12 @@
 """Telemetry fixture for the lake tests: EMF lines relative to `now`, and an independent reading of them.
 
-Built and read with plain json/gzip only; nothing here imports ccstream, so expected answers computed from these
-structures are independent of the code under test. The seed's queries filter on the last 7/30 days relative to the
-query's own clock, so every event is generated relative to the `now_ms` of the test run: most in the last 5 days
-(at least 10 minutes old), a few 10 days old (outside 7 days, inside 30).
+Read with plain json/gzip only, so expected answers computed from these structures are independent of the code
+under test. The lines are what the real collector writes for the points (`consumers.generate.emf_writer`, proven
+against the collector in tests/generate/test_collector_vs_writer.py), except the corpus's deliberate bad members:
+one unparsable line, one negative value and EMF array values (which awsemf never writes; hand-built here).
+The seed's queries filter on the last 7/30 days relative to the query's own clock, so every event is generated
+relative to the `now_ms` of the test run: most in the last 5 days (at least 10 minutes old), a few 10 days old
+(outside 7 days, inside 30).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from consumers.generate.emf_writer import EmfWriter
 
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
@@ -62,22 +67,23 @@ USERS: list[dict[str, str]] = [
 
 
 def emf_line(ts_ms: int, attrs: dict[str, str], metrics: dict[str, Any], units: dict[str, str]) -> str:
-    """One awsemf-style line: sorted labels, `_aws` metadata, metric values last."""
+    """The collector's line for these points (`units`: metric → OTLP unit); array values give a hand-built line."""
+    if all(isinstance(v, int | float) for v in metrics.values()):
+        return EmfWriter(units=units).line(ts_ms, attrs, metrics)
     doc: dict[str, Any] = {"OTelLib": "com.anthropic.claude_code", "Version": "1"}
     doc["_aws"] = {
         "CloudWatchMetrics": [
             {
                 "Namespace": "ClaudeCode",
-                "Dimensions": [["OTelLib"]],
-                "Metrics": [{"Name": m, "Unit": units[m]} for m in metrics],
+                "Dimensions": [["department"]],
+                "Metrics": [{"Name": m, "Unit": units[m], "StorageResolution": 60} for m in metrics],
             }
         ],
         "Timestamp": ts_ms,
     }
-    for k in sorted(attrs):
-        doc[k] = attrs[k]
+    doc.update(attrs)
     doc.update(metrics)
-    return json.dumps(doc)
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -94,12 +100,12 @@ def generate_events(now_ms: int, seed: int = 7) -> list[LogEvent]:
     units = {
         TOKEN: "tokens",
         COST: "USD",
-        SESSION: "Count",
-        LINES: "Count",
-        DECISION: "Count",
-        ACTIVE: "Seconds",
-        COMMITS: "Count",
-        PRS: "Count",
+        SESSION: "",
+        LINES: "",
+        DECISION: "",
+        ACTIVE: "s",
+        COMMITS: "",
+        PRS: "",
     }
     for u_index, user in enumerate(USERS):
         for s_index in range(2 + u_index % 2):

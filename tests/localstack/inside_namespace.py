@@ -38,7 +38,7 @@ from tests.collector.otlp_requests import metrics_request
 from tests.collector.test_collector import CLI_POINTS
 from tests.core.telemetry import Point
 from tests.e2e.harness import Stack, deployed_stack
-from tests.e2e.independent import FIXTURES, emf_fixture, kinesis_fixture, points_of_line
+from tests.e2e.independent import FIXTURES, midnight_emf_points, midnight_points, points_of_line
 from tests.e2e.test_aggregator_e2e import assert_aggregates
 
 pytestmark = pytest.mark.skipif(
@@ -46,8 +46,8 @@ pytestmark = pytest.mark.skipif(
 )
 #: Where the outer test wants the timings and memory figures (JSON), when it asks for them.
 REPORT_ENV = "CCSTREAM_LOCALSTACK_REPORT"
-#: The lake writer's 4 control messages in the captured fixture are not data.
-CONTROL_RECORDS = 4
+#: Control messages in the captured fixture (moto's subscription sends none; they would carry no data).
+CONTROL_RECORDS = 0
 
 
 @dataclass
@@ -112,7 +112,7 @@ def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]
 def flow(localstack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
     aws = AwsTarget(endpoint_url=localstack.url, region="us-east-1")
     seconds = {"start": localstack.started_in_s or 0.0}
-    _, kin_points = kinesis_fixture("midnight.kinesis.jsonl")
+    kin_points = midnight_points()
     began = time.monotonic()
     with deployed_stack(aws, tmp_path_factory.mktemp("stack"), CCSTREAM_LAKE_FLUSH_INTERVAL_MS="1000") as stack:
         seconds["deploy"] = time.monotonic() - began
@@ -133,7 +133,7 @@ def flow(localstack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> It
         code = run_consumers(aws, apps, log_dir=stack.log_dir, until_idle_s=3, timeout_s=400, poll_interval_s=0.5)
         assert code == 0
         seconds["consume"] = time.monotonic() - began
-        points = kin_points + emf_fixture("midnight.emf.ndjson", emf.shifted_by_ms) + collected
+        points = kin_points + midnight_emf_points(emf.shifted_by_ms) + collected
         status = pipeline_status(aws.client("kinesis"), aws.client("dynamodb"), stack.names)
         result = Flow(stack, first, again, points, status, seconds)
         yield result
@@ -151,7 +151,7 @@ def test_aggregates_match_the_independent_expectation(flow: Flow) -> None:
 
 def test_every_record_is_counted_once_and_nothing_is_dead(flow: Flow) -> None:
     assert flow.status.dead_letters == 0, flow.status.counters
-    # the second replay of the captured records is all duplicates (its control messages carry no data)
+    # the second replay of the captured records is all duplicates (control messages would carry no data)
     assert flow.status.get("duplicate_records") == flow.first_replay.kinesis_records_sent - CONTROL_RECORDS
 
 

@@ -9,12 +9,14 @@ awsemf facts in `shared/reference/real-telemetry.md`:
 - a point counts towards a grouping only when it carries every attribute of it;
 - a user is `user.email`, falling back to `user.id`; `sessions` counts distinct `session.id`;
 - the collector's own label changes, as `collector/config.yaml` declares them (`CollectorLabels`): its attributes
-  processor inserts defaults for absent aggregate dimensions, its resource processor sets `deployment.environment`.
+  processor inserts defaults for absent aggregate dimensions, its resource processor sets `deployment.environment`,
+  its transform/trim block deletes `os.*`, `host.arch`, `user.account_*` and `anthropic.custom_base_url`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,6 +45,10 @@ class CollectorLabels:
         ("cost_center", "general"),
     )
     deployment_environment: str = "local"
+    trimmed: str = r"^(os[.]|host[.]arch|user[.]account_|anthropic[.]custom)"
+
+    def trim(self, labels: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in labels.items() if not re.match(self.trimmed, k)}
 
 
 def _scalar(value: dict[str, Any]) -> str | None:
@@ -77,6 +83,7 @@ def metric_points(requests: Iterable[dict[str, Any]], collector: CollectorLabels
         for rm in req.get("resourceMetrics", []):
             resource = _attributes((rm.get("resource") or {}).get("attributes", []))
             if collector is not None:
+                resource = collector.trim(resource)
                 resource["deployment.environment"] = collector.deployment_environment
             for sm in rm.get("scopeMetrics", []):
                 for m in sm.get("metrics", []):
@@ -90,7 +97,7 @@ def metric_points(requests: Iterable[dict[str, Any]], collector: CollectorLabels
                             continue
                         point = _attributes(dp.get("attributes", []))
                         if collector is not None:
-                            point = {**dict(collector.inserted), **point}
+                            point = collector.trim({**dict(collector.inserted), **point})
                         labels = {**point, **resource}
                         ts_ms = int(dp["timeUnixNano"]) // 1_000_000
                         yield OtlpPoint(ts_ms, str(m["name"]), float(raw), labels, temporality)
