@@ -66,6 +66,10 @@ def load_rules(config: Path | None = None, environment: str = "local") -> Collec
         spec, kind = doc["processors"][name], name.split("/")[0]
         if kind == "attributes":
             point += [(a["action"], a["key"], value(a["value"])) for a in spec["actions"] if "value" in a]
+        elif kind == "ccstream_identity":
+            # A local collector (--auth none: source client) keeps the client's identity and inserts the
+            # organisation defaults where a point has none; awsemf lets the resource win over them either way.
+            point += [("insert", key, value(v)) for key, v in (spec.get("defaults") or {}).items()]
         elif kind == "resource":
             resource += [(a["action"], a["key"], value(a.get("value", ""))) for a in spec["attributes"]]
         elif kind == "transform":

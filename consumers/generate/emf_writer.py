@@ -3,7 +3,8 @@ proven line for line against the real collector (tests/generate/test_collector_v
 lines (`ccstream generate --format emf|kinesis`, the benchmarks) and the hand-built lines of unit tests come from here.
 
 The rules are read from collector/config.yaml (`collector_rules`), not copied: the metrics pipeline's `attributes`
-processors (insert / upsert of a fixed value; actions from request headers do nothing without headers), `resource`
+processors (insert / upsert of a fixed value; actions from request headers do nothing without headers), the
+`ccstream_identity` processor's organisation `defaults` (a local collector keeps the client's identity), `resource`
 upserts (`${env:CCSTREAM_ENVIRONMENT}` = `environment`), `transform` statements `delete_key` /
 `delete_matching_keys` on resource or data point attributes; then awsemf: resource attributes over point attributes
 (`resource_to_telemetry_conversion`), `OTelLib` = the scope name, points with equal labels and time share one line,
