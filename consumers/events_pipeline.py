@@ -1,0 +1,247 @@
+"""One events shard's pipeline: records of the events stream in → decoded, de-duplicated, screened, folded → fenced
+event rows out. The events twin of `pipeline.py`, built from the same parts by composition (dedup markers, the
+lateness screen and watermark, shard snapshots, the checkpoint tracker, dead letters, the fenced row store), with
+its own decoder (`decode/events.py`), aggregates (`aggregates/events.py`) and rows (`shard/eventbook.py`). It shares
+nothing in memory with the metrics pipeline and runs in its own KCL application on its own stream, so events never
+disturb the metrics path.
+
+Interface as `ShardPipeline`: `restore`, `process`, `flush` (returns the snapshot safe to checkpoint),
+`remember_checkpoint`, `drop`, `counters`, `has_unflushed`, `needs_idle_flush`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from collections.abc import Callable
+
+from consumers.aggregates.events import EventPartial
+from consumers.config import Tunables
+from consumers.decode.events import Event, event_letter, read_events
+from consumers.decode.limits import DecodeLimits
+from consumers.decode.records import DecodedRecord, decode_record, env_limits
+from consumers.model import DeadLetter, Position, RowKey, SourceRecord
+from consumers.pipeline import CLAIM_CHUNK, POISON_REASON, wall_clock_ms
+from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
+from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters
+from consumers.shard.eventbook import EVENT_KIND, EventBook
+from consumers.shard.rowbook import NO_POSITION
+from consumers.sink.base import ShardSnapshot, Stores
+from consumers.windows.definitions import WINDOW_SIZES, WindowSize
+from consumers.windows.lateness import screen
+from consumers.windows.watermark import Watermark
+
+log = logging.getLogger(__name__)
+
+#: `CCSTREAM_EVENTS_KEEP_LENGTHS=1` keeps prompt/response/tool sizes (never content); off by default.
+KEEP_LENGTHS_ENV = "CCSTREAM_EVENTS_KEEP_LENGTHS"
+
+
+def keep_lengths_from_env() -> bool:
+    return os.environ.get(KEEP_LENGTHS_ENV, "0").strip().lower() in ("1", "true", "yes")
+
+
+def fold_events(events: list[Event], sizes: tuple[WindowSize, ...], late: frozenset[int]) -> dict[RowKey, EventPartial]:
+    """Per-window partials of one record's (or batch's) on-time events."""
+    fine: dict[RowKey, EventPartial] = {}
+    for e in events:
+        if e.index in late:
+            continue
+        for z in sizes:
+            key = RowKey(EVENT_KIND, z.name, z.start_of(e.timestamp_ms))
+            p = fine.get(key)
+            if p is None:
+                p = fine[key] = EventPartial()
+            p.fold(e)
+    return fine
+
+
+def merge_fine(into: dict[RowKey, EventPartial], more: dict[RowKey, EventPartial]) -> None:
+    for key, p in more.items():
+        mine = into.get(key)
+        if mine is None:
+            into[key] = p
+        else:
+            mine.merge(p)
+
+
+class EventsPipeline:
+    def __init__(
+        self,
+        app: str,
+        shard_id: str,
+        stores: Stores,
+        tunables: Tunables | None = None,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+        limits: DecodeLimits | None = None,
+        keep_lengths: bool | None = None,
+    ) -> None:
+        self.app = app
+        self.shard_id = shard_id
+        self.stores = stores
+        self.tunables = tunables or Tunables()
+        self.clock_ms = clock_ms
+        self.limits = limits or env_limits()
+        self.keep_lengths = keep_lengths_from_env() if keep_lengths is None else keep_lengths
+        self.sizes: tuple[WindowSize, ...] = tuple(WINDOW_SIZES[n] for n in self.tunables.window_sizes)
+        self.book = EventBook(shard_id, stores.rows, self.tunables)
+        self.watermark = Watermark(self.tunables.allowed_lateness_ms, self.tunables.max_future_ms)
+        self.counters = Counters()
+        self.position: Position = NO_POSITION
+        # Event rows follow the window rows' intervals (W): 1m fresh every second, 1h/1d at their size interval.
+        self.schedule = FlushSchedule(self.tunables, (z.name for z in self.sizes), clock_ms())
+        self.tracker = CheckpointTracker()
+        self._pending_letters: list[DeadLetter] = []
+
+    # ----------------------------------------------------------------------------------------------- lifecycle
+    def restore(self, checkpoint: Position | None) -> None:
+        if checkpoint is None:
+            return
+        for snap in self.stores.state.load_snapshots(self.app, self.shard_id):
+            if snap.position == checkpoint:
+                self.watermark.value_ms = snap.watermark_ms
+                self.counters.values = dict(snap.counters)
+                self.position = checkpoint
+                return
+        log.warning("%s: no saved state for checkpoint %s; starting with an empty watermark", self.shard_id, checkpoint)
+
+    def drop(self) -> None:
+        self.book.drop()
+        self._pending_letters.clear()
+        self.tracker.clear()
+
+    # ----------------------------------------------------------------------------------------------- processing
+    def process(self, records: list[SourceRecord]) -> None:
+        fine: dict[RowKey, EventPartial] = {}
+        counted: list[tuple[SourceRecord, dict[RowKey, EventPartial]]] = []
+        seen = False
+        for start in range(0, len(records), CLAIM_CHUNK):
+            seen |= self._count_chunk(records[start : start + CLAIM_CHUNK], counted)
+        for _, per_record in counted:
+            merge_fine(fine, _copy(per_record))
+        if counted and not self.book.apply(fine, counted[0][0].position, counted[-1][0].position, self.counters):
+            # A reloaded row's fence lies inside this batch (right after a restart): record by record, so each
+            # row skips exactly the records it already holds.
+            for rec, per_record in counted:
+                self.book.apply(per_record, rec.position, rec.position, self.counters)
+        if seen:
+            self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
+
+    def _count_chunk(
+        self, records: list[SourceRecord], counted: list[tuple[SourceRecord, dict[RowKey, EventPartial]]]
+    ) -> bool:
+        opened: list[tuple[SourceRecord, DecodedRecord | None]] = []
+        claims: dict[str, Position] = {}
+        for rec in records:
+            if rec.position <= self.position:
+                continue
+            d = self._decode(rec)
+            opened.append((rec, d))
+            if d is not None and d.kind == "data":
+                claims.setdefault(d.fingerprint, rec.position)
+        lost = self.stores.dedup.claim(self.shard_id, list(claims.items())) if claims else set()
+        owner = {fp: pos for fp, pos in claims.items() if fp not in lost}
+        for rec, d in opened:
+            self.counters.add("records")
+            self.position = rec.position
+            if d is None:
+                continue
+            if d.kind == "control":
+                self.counters.add("control_messages")
+                continue
+            if d.kind == "data" and owner.get(d.fingerprint) != rec.position:
+                self.counters.add("duplicate_records")
+                self.counters.add("duplicate_events", d.event_count)
+                continue
+            self.counters.add("log_events", d.event_count)
+            if d.kind != "data":
+                for dl in d.dead_letters:
+                    self._dead(dl)
+                continue
+            try:
+                events, letters = read_events(rec, d, self.limits, self.keep_lengths)
+            except Exception as exc:  # no input may stop the shard
+                self._poison(rec, "read_events", exc)
+                continue
+            for dl in letters:
+                self._dead(dl)
+            if not events:
+                continue
+            late = self._screen(rec, d, events)
+            per_record = fold_events(events, self.sizes, late)
+            if per_record:
+                counted.append((rec, per_record))
+                self.counters.add("events", len(events) - len(late))
+        return bool(opened)
+
+    def _decode(self, rec: SourceRecord) -> DecodedRecord | None:
+        try:
+            return decode_record(rec, self.limits)
+        except Exception as exc:
+            self._poison(rec, "decode", exc)
+            return None
+
+    def _poison(self, rec: SourceRecord, stage: str, exc: Exception) -> None:
+        log.warning("%s: record %s quarantined (%s: %r)", self.shard_id, rec.sequence_number, stage, exc)
+        self._dead(
+            DeadLetter(
+                reason=POISON_REASON,
+                detail=f"{stage}: {type(exc).__name__}: {str(exc)[:500]}",
+                shard_id=rec.shard_id,
+                sequence_number=str(rec.sequence_number),
+                sub_sequence_number=rec.sub_sequence_number,
+                index=-1,
+                payload=base64.b64encode(rec.data).decode(),
+            )
+        )
+
+    def _screen(self, rec: SourceRecord, d: DecodedRecord, events: list[Event]) -> frozenset[int]:
+        wm = self.watermark
+        before = wm.value_ms
+        wm.value_ms, late = screen(events, rec.arrival_ms, before, wm.allowed_lateness_ms, wm.max_future_ms)  # type: ignore[arg-type]
+        for index, verdict in late.items():
+            detail = f"event {d.events[index].timestamp} vs watermark {before} / arrival {rec.arrival_ms}"
+            self._dead(event_letter(rec, d.events[index], index, verdict.value, detail))
+        return frozenset(late)
+
+    def _dead(self, dl: DeadLetter) -> None:
+        self._pending_letters.append(dl)
+        self.counters.add(f"{DEAD_LETTER_COUNTER}{dl.reason}")
+
+    # ----------------------------------------------------------------------------------------------- flushing
+    def flush(self, force: bool = False) -> ShardSnapshot | None:
+        now = self.clock_ms()
+        due = self.schedule.due(now, force)
+        writes = self.book.writes({size for kind, size in due if kind == "W"}, self.position)
+        if self._pending_letters:
+            self.stores.dead_letters.write(self._pending_letters)
+            self._pending_letters = []
+        if writes:
+            self.stores.rows.save_rows(self.shard_id, writes)
+            self.book.mark_written(writes)
+            self.counters.add("rows_written", len(writes))
+        self.schedule.flushed(due, now)
+        self.book.evict(self.watermark.value_ms)
+        return self.tracker.safe(self.book.first_dirty())
+
+    def remember_checkpoint(self, snapshot: ShardSnapshot) -> None:
+        self.stores.state.save_snapshot(self.app, self.shard_id, snapshot)
+
+    @property
+    def has_unflushed(self) -> bool:
+        return bool(self._pending_letters) or self.book.dirty
+
+    @property
+    def needs_idle_flush(self) -> bool:
+        return self.has_unflushed or self.tracker.pending
+
+
+def _copy(fine: dict[RowKey, EventPartial]) -> dict[RowKey, EventPartial]:
+    """A deep copy (the batch merge must not change a record's own partials, kept for the record-by-record path)."""
+    out: dict[RowKey, EventPartial] = {}
+    for key, p in fine.items():
+        q = EventPartial()
+        q.merge(p)
+        out[key] = q
+    return out
