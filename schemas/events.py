@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Row kind of the event partials in `ClaudeCodeMetrics` (sort keys `…#E1M#<shard>#000`, MetricTypeIndex `TYPE#E1H`).
+ROW_KIND = "E"
 #: Prefix of the event body (`claude_code.api_request`) and of the event names `ccstream query` takes.
 BODY_PREFIX = "claude_code."
 QUERY_PREFIX = "events."

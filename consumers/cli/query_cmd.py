@@ -12,6 +12,8 @@ from rich.table import Table
 from consumers.cli.common import EndpointOption, JsonOption, RegionOption, names, target
 from consumers.errors import UnsupportedQuery
 from consumers.query.api import COST_PAIR, QueryRow, cost_mismatches, query_metric, supported_help
+from consumers.query.events import is_event_query, query_events
+from consumers.query.events import supported_help as events_help
 from consumers.query.reader import DynamoRowReader
 from consumers.rollup import user_history
 from consumers.windows.definitions import WINDOW_SIZES, iso, parse_iso
@@ -20,12 +22,13 @@ DEFAULT_WINDOWS_BACK = 60
 
 
 def register(app: typer.Typer) -> None:
-    app.command("query", help=f"Read windowed aggregates from DynamoDB. {supported_help()}")(query)
+    app.command("query", help=f"Read windowed aggregates from DynamoDB. {supported_help()} {events_help()}")(query)
 
 
 def query(
     metric: str = typer.Argument(
-        ..., help="claude_code.token.usage, …, ccstream.token_cost.usd, active_users, sessions"
+        ...,
+        help="claude_code.token.usage, …, ccstream.token_cost.usd, active_users, sessions, events.<event>[.<field>]",
     ),
     window: str = typer.Option("1h", "--window", "-w", help="Window size: 1m, 1h or 1d."),
     by: list[str] = typer.Option([], "--by", "-b", help="Group by attribute (repeat for several)."),
@@ -34,6 +37,10 @@ def query(
     user: str | None = typer.Option(
         None, "--user", help="One user's daily history (email or user.id) from the UserActivityIndex; --window 1d."
     ),
+    stat: str | None = typer.Option(
+        None, "--stat", help="events.* only: sum, count, mean, success_rate, p50, p90, p95, p99.", show_default=False
+    ),
+    total: bool = typer.Option(False, "--total", help="events.* only: one row for the whole range (merged sketches)."),
     as_json: bool = JsonOption,
     endpoint_url: str | None = EndpointOption,
     region: str | None = RegionOption,
@@ -45,7 +52,13 @@ def query(
     from_ms = parse_iso(from_) if from_ else to_ms - DEFAULT_WINDOWS_BACK * WINDOW_SIZES[window].duration_ms
     aws = target(endpoint_url, region)
     reader = DynamoRowReader(aws.client("dynamodb"), names().table)
-    if user is not None:
+    if is_event_query(metric):
+        if user is not None:
+            raise UnsupportedQuery("events.* take --by user instead of --user")
+        rows = query_events(reader, metric, window, tuple(by), from_ms, to_ms, stat, total)
+    elif stat is not None or total:
+        raise UnsupportedQuery("--stat and --total apply to events.* names only")
+    elif user is not None:
         if window != "1d" or by:
             raise UnsupportedQuery("--user reads the daily user items: use --window 1d and no --by")
         history = user_history(aws.client("dynamodb"), names().table, user, from_ms, to_ms)

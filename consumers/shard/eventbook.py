@@ -11,6 +11,7 @@ inside it (the caller then goes record by record). One row per window and shard 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from consumers.aggregates.events import EventPartial
 from consumers.config import Tunables
@@ -19,9 +20,10 @@ from consumers.shard.counters import LIMIT_COUNTER, Counters
 from consumers.shard.rowbook import NO_POSITION, ttl_s
 from consumers.sink.base import RowStore, RowWrite
 from consumers.windows.definitions import WINDOW_SIZES
+from schemas import events as ev
 
 #: Row kind of event partials (`E1M`, `E1H`, `E1D` in sort keys and in the MetricTypeIndex).
-EVENT_KIND: RowKind = "E"
+EVENT_KIND: RowKind = cast("RowKind", ev.ROW_KIND)
 
 
 @dataclass(slots=True)
