@@ -21,6 +21,7 @@ from consumers.config import Tunables
 from consumers.decode.events import Event, event_letter, read_events
 from consumers.decode.limits import DecodeLimits
 from consumers.decode.records import DecodedRecord, decode_record, env_limits
+from consumers.lake.events import EventsLake
 from consumers.model import DeadLetter, Position, RowKey, SourceRecord
 from consumers.pipeline import CLAIM_CHUNK, POISON_REASON, wall_clock_ms
 from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
@@ -76,6 +77,7 @@ class EventsPipeline:
         clock_ms: Callable[[], int] = wall_clock_ms,
         limits: DecodeLimits | None = None,
         keep_lengths: bool | None = None,
+        lake: EventsLake | None = None,
     ) -> None:
         self.app = app
         self.shard_id = shard_id
@@ -93,6 +95,8 @@ class EventsPipeline:
         self.schedule = FlushSchedule(self.tunables, (z.name for z in self.sizes), clock_ms())
         self.tracker = CheckpointTracker()
         self._pending_letters: list[DeadLetter] = []
+        #: The events table's writer (None: no lake rows, e.g. in unit tests of the aggregates).
+        self.lake = lake
 
     # ----------------------------------------------------------------------------------------------- lifecycle
     def restore(self, checkpoint: Position | None) -> None:
@@ -108,6 +112,8 @@ class EventsPipeline:
 
     def drop(self) -> None:
         self.book.drop()
+        if self.lake is not None:
+            self.lake.drop()
         self._pending_letters.clear()
         self.tracker.clear()
 
@@ -170,6 +176,9 @@ class EventsPipeline:
                 continue
             late = self._screen(rec, d, events)
             per_record = fold_events(events, self.sizes, late)
+            if self.lake is not None:
+                on_time = [e for e in events if e.index not in late]
+                self.lake.add(rec.position, d.log_stream, on_time, d.events, self.clock_ms())
             if per_record:
                 counted.append((rec, per_record))
                 self.counters.add("events", len(events) - len(late))
@@ -222,15 +231,20 @@ class EventsPipeline:
             self.book.mark_written(writes)
             self.counters.add("rows_written", len(writes))
         self.schedule.flushed(due, now)
+        lake = self.lake
+        if lake is not None and (force or lake.due(now)):
+            lake.write()
         self.book.evict(self.watermark.value_ms)
-        return self.tracker.safe(self.book.first_dirty())
+        held = [p for p in (self.book.first_dirty(), None if lake is None else lake.first_pending) if p is not None]
+        return self.tracker.safe(min(held) if held else None)
 
     def remember_checkpoint(self, snapshot: ShardSnapshot) -> None:
         self.stores.state.save_snapshot(self.app, self.shard_id, snapshot)
 
     @property
     def has_unflushed(self) -> bool:
-        return bool(self._pending_letters) or self.book.dirty
+        lake_rows = self.lake is not None and bool(self.lake.rows)
+        return bool(self._pending_letters) or self.book.dirty or lake_rows
 
     @property
     def needs_idle_flush(self) -> bool:

@@ -14,6 +14,7 @@ from consumers.errors import UnsupportedQuery
 from consumers.query.api import COST_PAIR, QueryRow, cost_mismatches, query_metric, supported_help
 from consumers.query.events import is_event_query, query_events
 from consumers.query.events import supported_help as events_help
+from consumers.query.events_reconcile import RECONCILE_NAME, CostCheck, cost_reconciliation
 from consumers.query.reader import DynamoRowReader
 from consumers.rollup import user_history
 from consumers.windows.definitions import WINDOW_SIZES, iso, parse_iso
@@ -52,6 +53,9 @@ def query(
     from_ms = parse_iso(from_) if from_ else to_ms - DEFAULT_WINDOWS_BACK * WINDOW_SIZES[window].duration_ms
     aws = target(endpoint_url, region)
     reader = DynamoRowReader(aws.client("dynamodb"), names().table)
+    if metric == RECONCILE_NAME:
+        _print_reconciliation(cost_reconciliation(reader, window, from_ms, to_ms), window, as_json)
+        return
     if is_event_query(metric):
         if user is not None:
             raise UnsupportedQuery("events.* take --by user instead of --user")
@@ -84,3 +88,31 @@ def query(
     Console().print(table)
     if not rows:
         err.print("no rows in this range (is the consumer running? try a wider --from/--to)")
+
+
+def _print_reconciliation(checks: list[CostCheck], window: str, as_json: bool) -> None:
+    """Cost per window from events, from `cost.usage` and from priced tokens; differences on stderr."""
+    err = Console(stderr=True)
+    for c in checks:
+        if c.events_vs_metrics:
+            err.print(
+                f"[red]events vs metrics[/] {iso(c.window_start_ms)}: events ${c.events_usd:.6f}, "
+                f"cost.usage ${c.metrics_usd:.6f} (one signal lost or doubled data)"
+            )
+        elif c.events_vs_priced:
+            err.print(
+                f"[yellow]events vs priced tokens[/] {iso(c.window_start_ms)}: events ${c.events_usd:.4f}, "
+                f"list price ${c.priced_usd:.4f}"
+            )
+    if as_json:
+        typer.echo(json.dumps([{"window_start": iso(c.window_start_ms), **c.to_json()} for c in checks]))
+        return
+    table = Table(title=f"cost per {window}: events vs cost.usage vs priced tokens")
+    for col in ("window_start", "events_usd", "metrics_usd", "priced_usd", "flag"):
+        table.add_column(col, justify="left" if col in ("window_start", "flag") else "right")
+    for c in checks:
+        flag = "events≠metrics" if c.events_vs_metrics else ("≠priced" if c.events_vs_priced else "")
+        table.add_row(
+            iso(c.window_start_ms), f"{c.events_usd:.6f}", f"{c.metrics_usd:.6f}", f"{c.priced_usd:.6f}", flag
+        )
+    Console().print(table)

@@ -19,6 +19,8 @@ from amazon_kclpy import kcl
 from consumers.events_pipeline import EventsPipeline
 from consumers.kcl.health import ApplicationHealth
 from consumers.kcl.processor import AggregatorProcessor, ProcessorSettings, parse_checkpoint
+from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
+from consumers.lake.events import EventsLake
 from consumers.pipeline import dead_letters_by_reason
 from consumers.sink.base import Stores
 
@@ -31,6 +33,16 @@ class EventsSettings(ProcessorSettings):
             return None
         return ApplicationHealth(self.target.client("cloudwatch"), self.names.events_app)
 
+    def build_lake(self, shard_id: str) -> EventsLake | None:
+        """The events table writer into the lake bucket (`CCSTREAM_EVENTS_LAKE=0`: none)."""
+        if os.environ.get("CCSTREAM_EVENTS_LAKE", "1") == "0":
+            return None
+        s3 = s3_client(self.target)
+        bucket = lake_bucket(self.target, self.names)
+        ensure_bucket(s3, bucket, self.target.region, create=self.target.is_emulator)
+        interval = int(os.environ.get("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", "60000"))
+        return EventsLake(s3, bucket, shard_id, interval_ms=interval)
+
     def build_stores(self) -> Stores:
         stores = super().build_stores()
         return Stores(stores.rows, stores.dedup, stores.state, stores.dead_letters, metrics=None)
@@ -41,7 +53,11 @@ class EventsProcessor(AggregatorProcessor):
         self.shard_id = initialize_input.shard_id
         checkpoint = parse_checkpoint(initialize_input.sequence_number, initialize_input.sub_sequence_number)
         pipeline = EventsPipeline(
-            self.settings.names.events_app, self.shard_id, self.settings.build_stores(), self.settings.tunables
+            self.settings.names.events_app,
+            self.shard_id,
+            self.settings.build_stores(),
+            self.settings.tunables,
+            lake=self.settings.build_lake(self.shard_id),  # type: ignore[attr-defined]
         )
         pipeline.restore(checkpoint)
         self.pipeline = pipeline  # type: ignore[assignment]  # the same interface as ShardPipeline

@@ -112,3 +112,32 @@ def expected(
             ordered = sorted(values)
             out[key] = ordered[int(QUANTILE[stat] * (len(ordered) - 1))]
     return out
+
+
+#: (name, field, stat, by) — every family, every kind of statistic.
+QUERIES: list[tuple[str, str | None, str, tuple[str, ...]]] = [
+    ("api_request", None, "count", ()),
+    ("api_request", None, "count", ("model", "query_source", "agent.name", "effort", "team.id")),
+    ("api_request", "cost_usd_micros", "sum", ("model",)),
+    ("api_request", "input_tokens", "sum", ("agent.name",)),
+    ("api_request", "output_tokens", "sum", ("query_source",)),
+    ("api_request", "cache_creation_5m_tokens", "sum", ()),
+    ("api_request", "cache_creation_1h_tokens", "sum", ()),
+    ("api_request", "cost_usd_micros", "sum", ("user",)),
+    ("api_request", "duration_ms", "mean", ("model",)),
+    ("api_request", "duration_ms", "p50", ("model",)),
+    ("api_request", "duration_ms", "p95", ("model",)),
+    ("api_request", "ttft_ms", "p99", ()),
+    ("api_error", None, "count", ("model", "status_code")),
+    ("api_retries_exhausted", None, "count", ("status_code",)),
+    ("api_retries_exhausted", "total_attempts", "sum", ("model",)),
+    ("tool_decision", None, "count", ("tool_name", "decision", "source", "permission_mode")),
+    ("tool_result", None, "count", ("tool_name",)),
+    ("tool_result", None, "success_rate", ("tool_name",)),
+    ("tool_result", "duration_ms", "p95", ("tool_name",)),
+    ("compaction", None, "count", ("trigger", "success")),
+    ("compaction", "pre_tokens", "sum", ()),
+    ("subagent_completed", "total_tokens", "sum", ("agent_type", "model")),
+    ("user_prompt", None, "count", ("user",)),
+    ("user_prompt", None, "count", ("user", "session.id")),
+]

@@ -17,9 +17,10 @@ from tests.events import oracle
 from tests.events.generator import envelope
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Real: the real CLI's OTLP (tests/fixtures/realcli/realcli.otlp.jsonl) through the real collector into moto.
-CAPTURE = ROOT / "tests" / "fixtures" / "events" / "collector.events.ndjson"
-TAP = ROOT / "tests" / "fixtures" / "realcli" / "realcli.otlp.jsonl"
+#: Real (tests/fixtures/events/README.md): what the real CLI sent (the collector's tap, logs requests only) and what
+#: the real collector's CloudWatch Logs exporter wrote from it into the events log group.
+CAPTURE = ROOT / "tests" / "fixtures" / "events" / "realcli.events.ndjson"
+TAP = ROOT / "tests" / "fixtures" / "events" / "realcli.otlp-logs.jsonl"
 LIMITS = DecodeLimits()
 
 
@@ -51,7 +52,18 @@ def test_every_real_line_decodes_and_matches_what_the_cli_sent() -> None:
     )
     assert got_api == sent_api
     results = [e for e in events if e.name == "tool_result"]
-    assert results and all(e.flags["success"] is True and "duration_ms" in e.numbers for e in results)
+    assert results and all("success" in e.flags and "duration_ms" in e.numbers for e in results)
+    assert {e.flags["success"] for e in results} == {True, False}  # `exit 3` failed
+    assert {e.labels["trigger"] for e in events if e.name == "compaction"} == {"manual"}
+
+
+def test_the_collector_removed_content_before_cloudwatch_logs() -> None:
+    """The CLI sent `prompt` (redacted by the CLI itself here, but a client may send text); the collector's
+    attributes/events_privacy processor deleted it: no line of the log group has a content attribute."""
+    assert '"key":"prompt"' in TAP.read_text()
+    for line in CAPTURE.read_text().splitlines():
+        doc = json.loads(json.loads(line)["message"])
+        assert not set(doc["attributes"]) & {"prompt", "prompt_text", "response", "tool_input"}
 
 
 @pytest.mark.parametrize(
