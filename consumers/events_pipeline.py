@@ -43,28 +43,18 @@ def keep_lengths_from_env() -> bool:
     return os.environ.get(KEEP_LENGTHS_ENV, "0").strip().lower() in ("1", "true", "yes")
 
 
-def fold_events(events: list[Event], sizes: tuple[WindowSize, ...], late: frozenset[int]) -> dict[RowKey, EventPartial]:
-    """Per-window partials of one record's (or batch's) on-time events."""
+def fold_events(events: list[Event], sizes: tuple[WindowSize, ...]) -> dict[RowKey, EventPartial]:
+    """Per-window partials of some events, folded in event order (so the group limit, applied when they are merged
+    into the rows, sees new groups in shard order whatever the batch boundaries)."""
     fine: dict[RowKey, EventPartial] = {}
     for e in events:
-        if e.index in late:
-            continue
         for z in sizes:
-            key = RowKey(EVENT_KIND, z.name, z.start_of(e.timestamp_ms))
+            key = RowKey(EVENT_KIND, z.name, e.timestamp_ms - e.timestamp_ms % z.duration_ms)
             p = fine.get(key)
             if p is None:
                 p = fine[key] = EventPartial()
             p.fold(e)
     return fine
-
-
-def merge_fine(into: dict[RowKey, EventPartial], more: dict[RowKey, EventPartial]) -> None:
-    for key, p in more.items():
-        mine = into.get(key)
-        if mine is None:
-            into[key] = p
-        else:
-            mine.merge(p)
 
 
 class EventsPipeline:
@@ -119,24 +109,21 @@ class EventsPipeline:
 
     # ----------------------------------------------------------------------------------------------- processing
     def process(self, records: list[SourceRecord]) -> None:
-        fine: dict[RowKey, EventPartial] = {}
-        counted: list[tuple[SourceRecord, dict[RowKey, EventPartial]]] = []
+        counted: list[tuple[SourceRecord, list[Event]]] = []  # each counted record with its on-time events
         seen = False
         for start in range(0, len(records), CLAIM_CHUNK):
             seen |= self._count_chunk(records[start : start + CLAIM_CHUNK], counted)
-        for _, per_record in counted:
-            merge_fine(fine, _copy(per_record))
-        if counted and not self.book.apply(fine, counted[0][0].position, counted[-1][0].position, self.counters):
-            # A reloaded row's fence lies inside this batch (right after a restart): record by record, so each
-            # row skips exactly the records it already holds.
-            for rec, per_record in counted:
-                self.book.apply(per_record, rec.position, rec.position, self.counters)
+        if counted:
+            fine = fold_events([e for _, events in counted for e in events], self.sizes)
+            if not self.book.apply(fine, counted[0][0].position, counted[-1][0].position, self.counters):
+                # A reloaded row's fence lies inside this batch (right after a restart): record by record, so
+                # each row skips exactly the records it already holds.
+                for rec, events in counted:
+                    self.book.apply(fold_events(events, self.sizes), rec.position, rec.position, self.counters)
         if seen:
             self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
 
-    def _count_chunk(
-        self, records: list[SourceRecord], counted: list[tuple[SourceRecord, dict[RowKey, EventPartial]]]
-    ) -> bool:
+    def _count_chunk(self, records: list[SourceRecord], counted: list[tuple[SourceRecord, list[Event]]]) -> bool:
         opened: list[tuple[SourceRecord, DecodedRecord | None]] = []
         claims: dict[str, Position] = {}
         for rec in records:
@@ -175,13 +162,12 @@ class EventsPipeline:
             if not events:
                 continue
             late = self._screen(rec, d, events)
-            per_record = fold_events(events, self.sizes, late)
+            on_time = [e for e in events if e.index not in late] if late else events
             if self.lake is not None:
-                on_time = [e for e in events if e.index not in late]
                 self.lake.add(rec.position, d.log_stream, on_time, d.events, self.clock_ms())
-            if per_record:
-                counted.append((rec, per_record))
-                self.counters.add("events", len(events) - len(late))
+            if on_time:
+                counted.append((rec, on_time))
+                self.counters.add("events", len(on_time))
         return bool(opened)
 
     def _decode(self, rec: SourceRecord) -> DecodedRecord | None:
@@ -249,13 +235,3 @@ class EventsPipeline:
     @property
     def needs_idle_flush(self) -> bool:
         return self.has_unflushed or self.tracker.pending
-
-
-def _copy(fine: dict[RowKey, EventPartial]) -> dict[RowKey, EventPartial]:
-    """A deep copy (the batch merge must not change a record's own partials, kept for the record-by-record path)."""
-    out: dict[RowKey, EventPartial] = {}
-    for key, p in fine.items():
-        q = EventPartial()
-        q.merge(p)
-        out[key] = q
-    return out

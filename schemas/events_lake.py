@@ -51,6 +51,14 @@ EVENT_COLUMNS: tuple[LakeColumn, ...] = _columns()
 EVENT_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in EVENT_COLUMNS)
 
 
+def _glue_column(c: LakeColumn) -> dict[str, str]:
+    """A column named after its attribute carries no comment (infra/analytics.yaml stays under CloudFormation's
+    51,200-byte inline limit); the derived ones say what they are."""
+    if c.source:
+        return {"Name": c.name, "Type": c.glue_type}
+    return {"Name": c.name, "Type": c.glue_type, "Comment": c.comment}
+
+
 def glue_table_input(location: str) -> dict[str, Any]:
     """The Glue `TableInput` of `events_raw` at `location` (`s3://<lake bucket>/events/`)."""
     return {
@@ -59,7 +67,7 @@ def glue_table_input(location: str) -> dict[str, Any]:
         "Parameters": projection_parameters(location),
         "PartitionKeys": glue_partition_keys(),
         "StorageDescriptor": {
-            "Columns": [{"Name": c.name, "Type": c.glue_type, "Comment": c.comment} for c in EVENT_COLUMNS],
+            "Columns": [_glue_column(c) for c in EVENT_COLUMNS],
             "Location": location,
             "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
             "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",

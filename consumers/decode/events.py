@@ -70,6 +70,17 @@ class Event(msgspec.Struct, frozen=True, gc=False):
         return ""
 
 
+_TEXT_IDENTITY, _TEXT_LABEL, _NUMBER, _FLAG, _NAME = range(5)
+_KIND: dict[str, int] = {
+    **dict.fromkeys(ev.IDENTITY, _TEXT_IDENTITY),
+    **dict.fromkeys(ev.LABELS, _TEXT_LABEL),
+    **dict.fromkeys(ev.NUMBERS, _NUMBER),
+    **dict.fromkeys(ev.FLAGS, _FLAG),
+    ev.EVENT_NAME: _NAME,
+}
+_KIND_WITH_LENGTHS = {**_KIND, **dict.fromkeys(ev.LENGTHS, _NUMBER)}
+
+
 class BadValue(Exception):
     """A kept attribute whose value is not usable (not a number, negative, too large)."""
 
@@ -144,36 +155,40 @@ def read_event(
     if not isinstance(ts, int) or not line.min_timestamp_ms <= ts <= line.max_timestamp_ms:
         return None, "timestamp_out_of_range", f"log event time {ts}"
     attrs: Mapping[str, Any] = doc.attributes
-    resource: Mapping[str, Any] = doc.resource
-
-    def get(name: str) -> Any:
-        value = attrs.get(name)
-        return resource.get(name) if value is None else value
-
-    raw_name = get(ev.EVENT_NAME)
-    name = raw_name if isinstance(raw_name, str) and raw_name else body[len(ev.BODY_PREFIX) :]
+    name = body[len(ev.BODY_PREFIX) :]
     cap = line.max_value_chars
-    identity = {k: t for k in ev.IDENTITY if (t := to_text(get(k), cap))}
-    labels = {k: t for k in ev.LABELS if (t := to_text(get(k), cap))}
-    bad: list[str] = []
+    identity: dict[str, str] = {}
+    labels: dict[str, str] = {}
     numbers: dict[str, int] = {}
-    for k in (*ev.NUMBERS, *ev.LENGTHS) if keep_lengths else ev.NUMBERS:
-        value = attrs.get(k)
-        if value is None:
-            continue
-        try:
-            numbers[k] = to_int(value)
-        except BadValue as exc:
-            bad.append(f"{k}: {exc}")
     flags: dict[str, bool] = {}
-    for k in ev.FLAGS:
-        value = attrs.get(k)
-        if value is None:
+    bad: list[str] = []
+    wanted = _KIND_WITH_LENGTHS if keep_lengths else _KIND
+    for k, value in attrs.items():  # one pass over what was sent; only declared names are read
+        kind = wanted.get(k)
+        if kind is None or value is None:
             continue
-        try:
-            flags[k] = to_flag(value)
-        except BadValue as exc:
-            bad.append(f"{k}: {exc}")
+        if kind in (_TEXT_IDENTITY, _TEXT_LABEL):
+            t = to_text(value, cap)
+            if t:
+                (identity if kind == _TEXT_IDENTITY else labels)[k] = t
+        elif kind == _NUMBER:
+            try:
+                numbers[k] = to_int(value)
+            except BadValue as exc:
+                bad.append(f"{k}: {exc}")
+        elif kind == _FLAG:
+            try:
+                flags[k] = to_flag(value)
+            except BadValue as exc:
+                bad.append(f"{k}: {exc}")
+        elif kind == _NAME and isinstance(value, str) and value:
+            name = value
+    for k, value in doc.resource.items():  # identity and labels the attributes lack (the CLI copies them anyway)
+        kind = _KIND.get(k)
+        if (kind == _TEXT_IDENTITY and k not in identity) or (kind == _TEXT_LABEL and k not in labels):
+            t = to_text(value, cap)
+            if t:
+                (identity if kind == _TEXT_IDENTITY else labels)[k] = t
     sequence = None
     if (raw_seq := attrs.get(ev.EVENT_SEQUENCE)) is not None:
         try:

@@ -127,8 +127,11 @@ def envelope(stream: str, events: list[tuple[int, int, str]], group: str = "/aws
     return gzip.compress(json.dumps(env).encode())
 
 
-def random_records(seed: int, n_records: int, shards: int = 2) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
-    """({shard: [SourceRecord-like tuples (seq, data, arrival)]}, events); events sorted by time within a record."""
+def random_records(
+    seed: int, n_records: int, shards: int = 2, start: int = START
+) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
+    """({shard: [(sequence, data, arrival ms)]}, events) over [start, start + SPAN); events sorted by time within a
+    record."""
     rng = random.Random(seed)
     by_shard: dict[str, list[Any]] = {f"shardId-{i:012d}": [] for i in range(shards)}
     events: list[dict[str, Any]] = []
@@ -137,11 +140,11 @@ def random_records(seed: int, n_records: int, shards: int = 2) -> tuple[dict[str
         batch = []
         for _ in range(rng.randrange(1, 8)):
             user = rng.randrange(12)
-            e = random_event(rng, START + rng.randrange(SPAN), user, f"s-{user}-{rng.randrange(3)}", rng.randrange(40))
+            e = random_event(rng, start + rng.randrange(SPAN), user, f"s-{user}-{rng.randrange(3)}", rng.randrange(40))
             events.append(e)
             batch.append((eid, e["ts"], exporter_line(e)))
             eid += 1
         batch.sort(key=lambda b: b[1])
         shard = rng.choice(list(by_shard))
-        by_shard[shard].append((10**55 + r, envelope(f"events-{r % 3}", batch), START + SPAN))
+        by_shard[shard].append((10**55 + r, envelope(f"events-{r % 3}", batch), start + SPAN))
     return by_shard, events

@@ -48,7 +48,11 @@ def source_records(by_shard: dict[str, list[Any]]) -> dict[str, list[SourceRecor
 
 
 def consume(
-    by_shard: dict[str, list[SourceRecord]], stores: CrashingStores, rng: random.Random, crash_rate: float
+    by_shard: dict[str, list[SourceRecord]],
+    stores: CrashingStores,
+    rng: random.Random,
+    crash_rate: float,
+    tunables: Tunables = TUNABLES,
 ) -> int:
     crashes = 0
     for shard, records in by_shard.items():
@@ -56,7 +60,7 @@ def consume(
         checkpoint = None
 
         def fresh(shard: str = shard, clock: list[int] = clock) -> EventsPipeline:
-            p = EventsPipeline("events", shard, stores.stores(), TUNABLES, clock_ms=lambda: clock[0])
+            p = EventsPipeline("events", shard, stores.stores(), tunables, clock_ms=lambda: clock[0])
             p.restore(checkpoint)  # noqa: B023 - the current checkpoint
             return p
 
@@ -127,15 +131,24 @@ def test_cloudwatch_redelivery_on_another_shard_counts_once() -> None:
     assert_matches(stores, events)
 
 
-def test_batch_splits_give_identical_rows() -> None:
+@pytest.mark.parametrize("cap", [20_000, 3])
+def test_batch_splits_give_identical_rows(cap: int) -> None:
+    """Also when the group limit folds groups into `__other__`: which groups it keeps depends on shard order only."""
     by_shard, _ = random_records(11, 40, shards=1)
     records = source_records(by_shard)
     docs = []
+    tunables = Tunables(
+        flush_interval_ms=3,
+        user_flush_interval_ms=6,
+        size_flush_interval_ms={"1h": 6, "1d": 10},
+        max_groups_per_window=cap,
+    )
     for seed in (1, 2):
         stores = CrashingStores()
-        consume(records, stores, random.Random(seed), crash_rate=0.0)
+        consume(records, stores, random.Random(seed), crash_rate=0.3 if seed == 2 else 0.0, tunables=tunables)
         docs.append({k: msgspec.msgpack.encode(v.doc) for k, v in stores.rows.items()})
     assert docs[0] == docs[1]
+    assert (b"__other__" in b"".join(docs[0].values())) is (cap == 3)
 
 
 def test_content_is_never_stored_and_lengths_only_with_the_switch() -> None:

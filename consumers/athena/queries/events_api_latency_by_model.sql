@@ -1,5 +1,5 @@
 -- name: events_api_latency_by_model
--- description: API latency per model over the last 7 days, from the events table: requests, duration p50/p95/p99 and time-to-first-token p95 (ms). approx_percentile on Athena; the dashboard and ccstream query read mergeable sketches (within 1 %).
+-- description: API latency per model, last 7 days (events): requests, duration p50/p95/p99, time-to-first-token p95 (ms).
 SELECT
     model,
     COUNT(*) AS requests,

@@ -1,5 +1,5 @@
 -- name: events_cost_by_query_source
--- description: Exact client cost (sum of cost_usd_micros, in USD) and tokens over the last 7 days per query_source and subagent (agent_name; NULL = the main conversation), with each one's share of the total.
+-- description: Exact client cost (cost_usd_micros) and tokens per query_source and subagent (agent_name NULL = main), last 7 days, with shares.
 SELECT
     query_source,
     agent_name,

@@ -1,5 +1,5 @@
 -- name: events_error_rate_by_day
--- description: Per day and model over the last 30 days: API requests, requests that failed after their retries (api_error) and exhausted retries (api_retries_exhausted), and the error rate = errors / (requests + errors). A retry that recovered leaves no event.
+-- description: Per day and model, last 30 days: requests, errors after retries, exhausted retries, error rate = errors / (requests + errors).
 SELECT
     date(from_unixtime(timestamp / 1000)) AS day,
     model,

@@ -1,5 +1,5 @@
 -- name: events_tool_reliability
--- description: Per tool over the last 7 days: decisions accepted and rejected, results, success rate of the tools that ran (a rejected tool has no result and is not a failure) and p95 duration (ms).
+-- description: Per tool, last 7 days: decisions accepted/rejected, results, success rate of tools that ran (a rejected tool has no result), p95 ms.
 SELECT
     tool_name,
     COUNT(CASE WHEN event_name = 'tool_decision' AND decision = 'accept' THEN 1 END) AS accepted,
