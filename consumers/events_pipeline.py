@@ -26,7 +26,7 @@ from consumers.model import DeadLetter, Position, RowKey, SourceRecord
 from consumers.pipeline import CLAIM_CHUNK, POISON_REASON, wall_clock_ms
 from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
 from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters
-from consumers.shard.eventbook import EVENT_KIND, EventBook
+from consumers.shard.eventbook import EVENT_KIND, EventBook, user_bucket
 from consumers.shard.rowbook import NO_POSITION
 from consumers.sink.base import ShardSnapshot, Stores
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
@@ -44,16 +44,22 @@ def keep_lengths_from_env() -> bool:
 
 
 def fold_events(events: list[Event], sizes: tuple[WindowSize, ...]) -> dict[RowKey, EventPartial]:
-    """Per-window partials of some events, folded in event order (so the group limit, applied when they are merged
-    into the rows, sees new groups in shard order whatever the batch boundaries)."""
+    """Per-row partials of some events, folded in event order (so the group limit, applied when they are merged into
+    the rows, sees new groups in shard order whatever the batch boundaries). Families keyed by the person go to the
+    window's user row of that person (`user_bucket`), the others to its bucket-0 row."""
     fine: dict[RowKey, EventPartial] = {}
     for e in events:
+        bucket = user_bucket(e.user)
         for z in sizes:
-            key = RowKey(EVENT_KIND, z.name, e.timestamp_ms - e.timestamp_ms % z.duration_ms)
-            p = fine.get(key)
-            if p is None:
-                p = fine[key] = EventPartial()
-            p.fold(e)
+            start = e.timestamp_ms - e.timestamp_ms % z.duration_ms
+            for key, per_user in (
+                (RowKey(EVENT_KIND, z.name, start), False),
+                (RowKey(EVENT_KIND, z.name, start, bucket), True),
+            ):
+                p = fine.get(key)
+                if p is None:
+                    p = fine[key] = EventPartial()
+                p.fold(e, per_user)
     return fine
 
 
@@ -208,7 +214,7 @@ class EventsPipeline:
     def flush(self, force: bool = False) -> ShardSnapshot | None:
         now = self.clock_ms()
         due = self.schedule.due(now, force)
-        writes = self.book.writes({size for kind, size in due if kind == "W"}, self.position)
+        writes = self.book.writes(due, self.position)
         if self._pending_letters:
             self.stores.dead_letters.write(self._pending_letters)
             self._pending_letters = []

@@ -22,9 +22,12 @@ SEP = "\x1f"
 #: by `tool_decision` only), so it is never a failure.
 SUCCESSES, FAILURES = "successes", "failures"
 
-_BY_EVENT: dict[str, tuple[ev.Family, ...]] = {}
-for _f in ev.FAMILIES:
-    _BY_EVENT[_f.event] = (*_BY_EVENT.get(_f.event, ()), _f)
+#: Families of each event, split: (families of the window row, families keyed by the person: user rows).
+_BY_EVENT: dict[str, tuple[tuple[ev.Family, ...], tuple[ev.Family, ...]]] = {}
+for _name in {f.event for f in ev.FAMILIES}:
+    _fams = [f for f in ev.FAMILIES if f.event == _name]
+    _BY_EVENT[_name] = (tuple(f for f in _fams if ev.USER not in f.by), tuple(f for f in _fams if ev.USER in f.by))
+_NONE: tuple[tuple[ev.Family, ...], tuple[ev.Family, ...]] = ((), ())
 
 
 def other_key(n: int) -> str:
@@ -48,10 +51,12 @@ class EventPartial:
     events: Counts = field(default_factory=dict)
 
     # ------------------------------------------------------------------------------------------------ building
-    def fold(self, e: Event) -> None:
-        """Add one event (no cap: a batch's partial is small; `merge` applies the cap)."""
-        self.events[e.name] = self.events.get(e.name, 0) + 1
-        for fam in _BY_EVENT.get(e.name, ()):
+    def fold(self, e: Event, per_user: bool = False) -> None:
+        """Add one event (no cap: a batch's partial is small; `merge` applies the cap): the families keyed by the
+        person with `per_user` (the user rows), else the others and the event count (the window row)."""
+        if not per_user:
+            self.events[e.name] = self.events.get(e.name, 0) + 1
+        for fam in _BY_EVENT.get(e.name, _NONE)[per_user]:
             key = SEP.join([e.dimension(a) for a in fam.by])
             counts = self.groups.setdefault(fam.name, {}).setdefault(key, {})
             counts[fam.count] = counts.get(fam.count, 0) + 1

@@ -3,13 +3,15 @@
 The same rules as `rowbook.py` (see `sink/base.py`): a row is this shard's absolute `EventPartial` of one window up
 to its fence. `apply` adds the per-window partials of records first..last to the rows, skipping rows that already
 hold them (a reloaded row whose fence is at or after `last`) and refusing the batch when a fence falls strictly
-inside it (the caller then goes record by record). One row per window and shard (bucket 0): a family holds at most
+inside it (the caller then goes record by record). Per window and shard: the window row (bucket 0) and
+`USER_BUCKETS` user rows for the families keyed by the person (`user_bucket`). A family holds at most
 `max_groups_per_window` groups per row, later ones are summed under `__other__`
 (counted as `limits.groups_overflow.events.<size>`).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import cast
 
@@ -21,6 +23,17 @@ from consumers.shard.rowbook import NO_POSITION, ttl_s
 from consumers.sink.base import RowStore, RowWrite
 from consumers.windows.definitions import WINDOW_SIZES
 from schemas import events as ev
+
+#: Rows per window and shard that hold the families keyed by the person (`api_user`, `prompt`, `prompt_session`),
+#: by crc32 of the person: 10,000 developers' hour is ~400 KB encoded, which one item cannot hold and which would be
+#: rewritten whole at every flush. Fixed (not a setting): a replay must route every record to the row holding it.
+USER_BUCKETS = 16
+
+
+def user_bucket(user: str) -> int:
+    """The user row (1 … USER_BUCKETS) of a person; bucket 0 is the window row."""
+    return 1 + zlib.crc32(user.encode()) % USER_BUCKETS
+
 
 #: Row kind of event partials (`E1M`, `E1H`, `E1D` in sort keys and in the MetricTypeIndex).
 EVENT_KIND: RowKind = cast("RowKind", ev.ROW_KIND)
@@ -75,11 +88,13 @@ class EventBook:
                 else EventRow(k, EventPartial.from_doc(s.doc), s.fence)
             )
 
-    def writes(self, due_sizes: set[str], position: Position) -> list[RowWrite]:
+    def writes(self, due: set[tuple[str, str]], position: Position) -> list[RowWrite]:
+        """Fenced writes of the dirty rows that are due: the window row (bucket 0) on the window rows' schedule
+        (`W`), the user rows on the user rows' (`U`), as for the metrics."""
         return [
-            RowWrite(r.key, position, r.partial.to_doc(), ttl_s(r.key), buckets=1)
+            RowWrite(r.key, position, r.partial.to_doc(), ttl_s(r.key), buckets=USER_BUCKETS + 1)
             for r in self.rows.values()
-            if r.dirty and r.key.size in due_sizes
+            if r.dirty and ("U" if r.key.bucket else "W", r.key.size) in due
         ]
 
     def mark_written(self, writes: list[RowWrite]) -> None:

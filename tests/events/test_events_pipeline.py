@@ -168,14 +168,14 @@ def test_group_limit_folds_into_other_and_keeps_totals() -> None:
     by_shard, events = random_records(9, 40, shards=1)
     ((shard, recs),) = source_records(by_shard).items()
     stores = MemoryStores()
-    pipe = EventsPipeline("events", shard, stores.stores(), Tunables(max_groups_per_window=2), keep_lengths=False)
+    pipe = EventsPipeline("events", shard, stores.stores(), Tunables(max_groups_per_window=1), keep_lengths=False)
     pipe.process(recs)
     pipe.flush(force=True)
     reader = MemoryRowReader(stores)
     lo, hi = START - 86_400_000, START + SPAN + 86_400_000
-    by = ("user",)
-    rows = query_events(reader, "events.api_request.cost_usd_micros", "1d", by, lo, hi)
-    assert "__other__" in {r.labels["user"] for r in rows}
     exp = sum(oracle.expected(events, 86_400_000, "api_request", "cost_usd_micros", "sum", ()).values())
-    assert sum(r.value for r in rows) == exp
+    for by in (("model", "query_source"), ("user",)):
+        rows = query_events(reader, "events.api_request.cost_usd_micros", "1d", by, lo, hi)
+        assert "__other__" in {r.labels[by[0]] for r in rows}
+        assert sum(r.value for r in rows) == exp
     assert any(k.startswith("limits.groups_overflow.events.") for k in pipe.counters.values)
