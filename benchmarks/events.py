@@ -34,6 +34,7 @@ from consumers.decode.records import decode_record
 from consumers.events_pipeline import EventsPipeline
 from consumers.lake.events import EventsLake
 from consumers.model import SourceRecord
+from consumers.sink.rows import decode_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "tests" / "fixtures" / "events" / "realcli.events.ndjson"
@@ -158,18 +159,28 @@ def throughput(w: Workload) -> dict[str, float]:
     stores = CountingStores()
     t0 = time.perf_counter()
     for shard, recs in w.records.items():
-        pipe = EventsPipeline("events", shard, stores.inner.stores(), Tunables(), clock_ms=lambda: 0)
+        pipe = EventsPipeline("events", shard, stores.stores(), Tunables(), clock_ms=lambda: 0)
         for i in range(0, len(recs), 40):
             pipe.process(recs[i : i + 40])
         pipe.flush(force=True)
     pipeline = time.perf_counter() - t0
     return {
+        "counted": _counted(stores),
         "events_per_s": w.events / pipeline,
         "naive_json_events_per_s": w.events / naive,
         "envelope_only_events_per_s": w.events / envelope,
         "vs_naive": naive / pipeline,
         "vs_envelope_floor": envelope / pipeline,
     }
+
+
+def _counted(stores: CountingStores) -> int:
+    """Events in the 1d window rows (each event is counted once there, in its window row's `events`)."""
+    total = 0
+    for (_, key), item in stores.items.items():
+        if key.size == "1d" and key.bucket == 0:
+            total += sum(decode_doc(item["data"])["events"].values())
+    return total
 
 
 class LakeCounter:
@@ -207,12 +218,12 @@ def amplification(w: Workload) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--users", type=int, default=10_000)
     ap.add_argument("--minutes", type=int, default=5)
     ap.add_argument("--shards", type=int, nargs="+", default=[1, 2])
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     print(machine_info().line())
     print(command_line())
     for shards in args.shards:
@@ -224,6 +235,7 @@ def main() -> None:
             f"({w.record_bytes / max(1, w.line_bytes):.3f} of the line bytes)"
         )
         t = throughput(w)
+        print(f"  check: events counted = events generated: {'ok' if t['counted'] == w.events else 'DIFFERENT'}")
         print(
             f"  throughput, one core: {t['events_per_s']:,.0f} events/s decode+aggregate; references: naive "
             f"gunzip+json.loads {t['naive_json_events_per_s']:,.0f}/s, envelope decode only "
@@ -241,7 +253,8 @@ def main() -> None:
             "  rows by kind per 1,000 events: "
             + ", ".join(f"{k[4:-9]} {v:.3f}" for k, v in a.items() if k.startswith("row."))
         )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
