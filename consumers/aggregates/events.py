@@ -77,7 +77,10 @@ class EventPartial:
         """Add `other` into this partial; with `cap` > 0, groups past `cap` per family go to `__other__`.
         Returns how many events' groups went to `__other__` (for the limit counter)."""
         overflow = 0
-        add_counts(self.events, other.events)
+        for name, n in other.events.items():  # event names come from clients: capped like the groups
+            if name not in self.events and cap and len(self.events) >= cap:
+                name = ev.OTHER
+            self.events[name] = self.events.get(name, 0) + n
         for fam, groups in other.groups.items():
             mine = self.groups.setdefault(fam, {})
             for key, counts in groups.items():

@@ -49,6 +49,10 @@ class EventsSettings(ProcessorSettings):
 
 
 class EventsProcessor(AggregatorProcessor):
+    def __init__(self, settings: EventsSettings, **kw: Any) -> None:
+        super().__init__(settings, **kw)
+        self.events_settings = settings
+
     def initialize(self, initialize_input: Any) -> None:
         self.shard_id = initialize_input.shard_id
         checkpoint = parse_checkpoint(initialize_input.sequence_number, initialize_input.sub_sequence_number)
@@ -57,7 +61,7 @@ class EventsProcessor(AggregatorProcessor):
             self.shard_id,
             self.settings.build_stores(),
             self.settings.tunables,
-            lake=self.settings.build_lake(self.shard_id),  # type: ignore[attr-defined]
+            lake=self.events_settings.build_lake(self.shard_id),
         )
         pipeline.restore(checkpoint)
         self.pipeline = pipeline  # type: ignore[assignment]  # the same interface as ShardPipeline

@@ -179,3 +179,15 @@ def test_group_limit_folds_into_other_and_keeps_totals() -> None:
         assert "__other__" in {r.labels[by[0]] for r in rows}
         assert sum(r.value for r in rows) == exp
     assert any(k.startswith("limits.groups_overflow.events.") for k in pipe.counters.values)
+
+
+def test_event_names_from_clients_are_capped_too() -> None:
+    from consumers.aggregates.events import EventPartial
+    from consumers.decode.events import Event
+
+    row = EventPartial()
+    for i in range(10):
+        p = EventPartial()
+        p.fold(Event(0, "1", START, f"made_up_{i}", None, {}, {}, {}, {}))
+        row.merge(p, cap=4)
+    assert len(row.events) == 5 and row.events["__other__"] == 6 and sum(row.events.values()) == 10
