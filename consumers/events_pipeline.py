@@ -16,7 +16,7 @@ import logging
 import os
 from collections.abc import Callable
 
-from consumers.aggregates.events import EventPartial
+from consumers.aggregates.events import EventPartial, keyed_by_person
 from consumers.config import Tunables
 from consumers.decode.events import Event, event_letter, read_events
 from consumers.decode.limits import DecodeLimits
@@ -49,13 +49,13 @@ def fold_events(events: list[Event], sizes: tuple[WindowSize, ...]) -> dict[RowK
     window's user row of that person (`user_bucket`), the others to its bucket-0 row."""
     fine: dict[RowKey, EventPartial] = {}
     for e in events:
-        bucket = user_bucket(e.user)
+        bucket = user_bucket(e.user) if keyed_by_person(e.name) else 0
         for z in sizes:
             start = e.timestamp_ms - e.timestamp_ms % z.duration_ms
-            for key, per_user in (
-                (RowKey(EVENT_KIND, z.name, start), False),
-                (RowKey(EVENT_KIND, z.name, start, bucket), True),
-            ):
+            rows = [(RowKey(EVENT_KIND, z.name, start), False)]
+            if bucket:
+                rows.append((RowKey(EVENT_KIND, z.name, start, bucket), True))
+            for key, per_user in rows:
                 p = fine.get(key)
                 if p is None:
                     p = fine[key] = EventPartial()

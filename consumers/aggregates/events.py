@@ -30,6 +30,11 @@ for _name in {f.event for f in ev.FAMILIES}:
 _NONE: tuple[tuple[ev.Family, ...], tuple[ev.Family, ...]] = ((), ())
 
 
+def keyed_by_person(event_name: str) -> bool:
+    """Whether an event has families keyed by the person (its user row gets something)."""
+    return bool(_BY_EVENT.get(event_name, _NONE)[1])
+
+
 def other_key(n: int) -> str:
     return SEP.join([ev.OTHER] * n)
 
