@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 LOG_GROUP = "/aws/claude-code/metrics"
+EVENTS_LOG_GROUP = "/aws/claude-code/events"
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,29 @@ class Names:
     prefix: str = "claude-code"
     log_group: str = LOG_GROUP
     table: str = "ClaudeCodeMetrics"
+    #: The events log group; empty: `/aws/claude-code/events` next to the default metrics group, else
+    #: `<metrics log group>-events` (what the collector helpers of the tests use).
+    events_log_group_name: str = ""
+
+    @property
+    def events_log_group(self) -> str:
+        if self.events_log_group_name:
+            return self.events_log_group_name
+        return EVENTS_LOG_GROUP if self.log_group == LOG_GROUP else f"{self.log_group}-events"
+
+    @property
+    def events_stream(self) -> str:
+        """The second stream: events never share a stream (nor a consumer) with the metrics (README § Events)."""
+        return f"{self.prefix}-events"
+
+    @property
+    def events_subscription_filter(self) -> str:
+        return f"{self.prefix}-events-to-kinesis"
+
+    @property
+    def events_app(self) -> str:
+        """KCL application (and lease table) of the events consumer."""
+        return f"{self.prefix}-events"
 
     @property
     def stream(self) -> str:
@@ -45,6 +69,7 @@ class Names:
             prefix=os.environ.get("CCSTREAM_PREFIX", "claude-code"),
             log_group=os.environ.get("CCSTREAM_LOG_GROUP", LOG_GROUP),
             table=os.environ.get("CCSTREAM_TABLE", "ClaudeCodeMetrics"),
+            events_log_group_name=os.environ.get("CCSTREAM_EVENTS_LOG_GROUP", ""),
         )
 
 

@@ -25,11 +25,11 @@ def parse_position(text: str) -> Position:
     return int(seq), int(sub or 0)
 
 
-RowKind = Literal["W", "U"]
+RowKind = Literal["W", "U", "E"]  # E: event partials (consumers/shard/eventbook.py)
 
 
 class RowKey(NamedTuple):
-    """One partial row of one shard: kind W (window dims) or U (users, bucketed), window size and start."""
+    """One partial row of one shard: kind W (window dims), U (users, bucketed) or E (events), size and start."""
 
     kind: RowKind
     size: str

@@ -21,6 +21,7 @@ from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.emulator import EmbeddedEmulator
 from consumers.query.api import query_metric
+from consumers.query.events import query_events
 from consumers.query.reader import DynamoRowReader
 from consumers.rollup import DAY_MS, rollup_user_days
 from consumers.status import PipelineStatus, pipeline_status
@@ -52,6 +53,9 @@ class UpState:
     status: PipelineStatus | None = None
     tokens_last_minute: float | None = None
     active_users_last_minute: float | None = None
+    #: From the events (the last 15 minutes): API requests and their p95 duration in ms.
+    api_requests_15m: float | None = None
+    api_p95_ms: float | None = None
     rollups: int = 0
     dashboard_url: str | None = None
     errors: list[str] = field(default_factory=list)
@@ -77,6 +81,7 @@ def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, s
     from consumers.collector.process import start_collector
     from consumers.generate.live import live_exports
     from consumers.generate.otlp import encode_request
+    from consumers.generate.otlp_events import LOGS_PATH, encode_logs_request
     from consumers.generate.sender import OtlpSender, OtlpUnavailable
 
     opts.log_dir.mkdir(parents=True, exist_ok=True)
@@ -86,10 +91,12 @@ def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, s
         http_port=_otlp_port(),
         task_id="local",
         metrics_log_group=names.log_group,
+        events_log_group=names.events_log_group,
         log_file=opts.log_dir / "collector.log",
     )
     log.info("collector receiving OTLP/HTTP on %s (log %s)", collector.otlp_http_url, collector.log_file)
     sender = OtlpSender(collector.otlp_http_url)
+    events = OtlpSender(collector.otlp_http_url, signal_path=LOGS_PATH)  # the same CLIs' events (OTLP logs)
     try:
         batches = live_exports(
             opts.users, opts.seed, backfill_minutes=opts.backfill_minutes, sleep_s=lambda s: stop.wait(min(s, 1.0))
@@ -101,6 +108,9 @@ def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, s
                 if export.series:
                     try:
                         sender.send(encode_request(export))
+                        logs = encode_logs_request(export)
+                        if logs is not None:
+                            events.send(logs)
                     except OtlpUnavailable:
                         if stop.is_set():  # Ctrl-C reached the collector first: nothing is lost but this demo minute
                             return
@@ -112,13 +122,14 @@ def _produce(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, s
             stop.wait(1.5)
     finally:
         sender.close()
+        events.close()
         collector.stop()
 
 
 def _consume(target: AwsTarget, names: Names, opts: UpOptions, state: UpState, stop: threading.Event) -> None:
     from consumers.kcl.runner import default_worker_id, run_consumers, standard_apps
 
-    apps = standard_apps(names, "all", default_worker_id(target), target)
+    apps = standard_apps(names, "everything", default_worker_id(target), target)  # metrics apps and events
 
     def progress(statuses: Sequence[Any]) -> None:
         state.consumer = statuses
@@ -140,6 +151,10 @@ def _observe(target: AwsTarget, names: Names, state: UpState, stop: threading.Ev
             users = query_metric(reader, "active_users", "1m", (), lo, now_ms)
             state.tokens_last_minute = tokens[-1].value if tokens else None
             state.active_users_last_minute = users[-1].value if users else None
+            requests = query_events(reader, "events.api_request", "1m", (), lo, now_ms, total=True)
+            p95 = query_events(reader, "events.api_request.duration_ms", "1m", (), lo, now_ms, "p95", total=True)
+            state.api_requests_15m = requests[0].value if requests else None
+            state.api_p95_ms = p95[0].value if p95 else None
             if time.monotonic() >= next_rollup:
                 rollup_user_days(reader, ddb, names.table, now_ms - now_ms % DAY_MS, now_ms + 1)
                 state.rollups += 1

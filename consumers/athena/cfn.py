@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from consumers.athena.named import render_named_queries
+from schemas.events_lake import EVENTS_PREFIX
+from schemas.events_lake import glue_table_input as events_table_input
 from schemas.lake import DATA_PREFIX, glue_table_input
 
 
@@ -27,6 +29,27 @@ def glue_table_resource(database_id: str = "AnalyticsDatabase", bucket_id: str =
     """The `AWS::Glue::Table` for `metrics_raw`. `${!year}` escapes keep projection placeholders out of Fn::Sub."""
     location = f"s3://${{{bucket_id}}}/{DATA_PREFIX}"
     table = glue_table_input(location)
+    params = table["Parameters"]
+    params["storage.location.template"] = {
+        "Fn::Sub": params["storage.location.template"]
+        .replace("${", "${!")
+        .replace(f"${{!{bucket_id}}}", f"${{{bucket_id}}}")
+    }
+    table["StorageDescriptor"]["Location"] = {"Fn::Sub": location}
+    return {
+        "Type": "AWS::Glue::Table",
+        "Properties": {
+            "CatalogId": {"Ref": "AWS::AccountId"},
+            "DatabaseName": {"Ref": database_id},
+            "TableInput": table,
+        },
+    }
+
+
+def events_table_resource(database_id: str = "AnalyticsDatabase", bucket_id: str = "LakeBucket") -> dict[str, Any]:
+    """The `AWS::Glue::Table` for `events_raw` (issue 16), same projection as `metrics_raw` under `events/`."""
+    location = f"s3://${{{bucket_id}}}/{EVENTS_PREFIX}"
+    table = events_table_input(location)
     params = table["Parameters"]
     params["storage.location.template"] = {
         "Fn::Sub": params["storage.location.template"]
@@ -74,7 +97,8 @@ _Dumper.add_representer(str, _str)
 
 
 def main() -> None:
-    resources = {"MetricsRawTable": glue_table_resource(), **named_query_resources()}
+    resources = {"MetricsRawTable": glue_table_resource(), "EventsRawTable": events_table_resource()}
+    resources |= named_query_resources()
     yaml.dump({"Resources": resources}, sys.stdout, Dumper=_Dumper, sort_keys=False, width=120)
 
 

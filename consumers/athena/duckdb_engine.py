@@ -15,6 +15,7 @@ import duckdb
 import sqlglot
 from sqlglot.errors import SqlglotError
 
+from consumers.athena.events_views import create_event_relations
 from consumers.athena.result import QueryError, QueryResult
 from consumers.athena.views import view_selects
 from schemas.lake import DATA_COLUMNS, DATA_PREFIX, PARTITION_COLUMNS, RAW_TABLE
@@ -69,6 +70,7 @@ class DuckDbEngine:
         for view, select in view_selects(RAW_TABLE).items():
             (view_sql,) = to_duckdb(select)
             self.con.execute(f"CREATE VIEW {view} AS {view_sql}")
+        create_event_relations(self.con, self.root)  # events_raw and the events view (issue 16)
 
     def run(self, sql: str) -> QueryResult:
         """Translate and run; the result of the last statement is returned."""

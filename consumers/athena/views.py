@@ -77,7 +77,10 @@ def create_view_sql(view: str, select: str) -> str:
 
 def ensure_view(engine: object) -> str:
     """Create or replace every view on an engine that has a `run(sql)` (Athena). Returns the SQL it ran."""
+    from consumers.athena.events_views import create_events_view_sql
+
     statements = [create_view_sql(view, select) for view, select in view_selects().items()]
+    statements.append(create_events_view_sql())  # the events table's view (issue 16)
     for sql in statements:
         engine.run(sql)  # type: ignore[attr-defined]
     return ";\n".join(statements)

@@ -79,7 +79,10 @@ def consume(
         show_default=False,
     ),
     app_choice: str = typer.Option(
-        "all", "--app", help="Which KCL application to run: aggregator, lake or all.", metavar="aggregator|lake|all"
+        "all",
+        "--app",
+        help="Which KCL application to run: aggregator, lake, events, all (aggregator and lake) or everything.",
+        metavar="aggregator|lake|events|all|everything",
     ),
     worker_id: str | None = typer.Option(
         None,
@@ -115,6 +118,8 @@ def consume(
     aggregator: python -m consumers.kcl.processor, windowed aggregates into DynamoDB.
 
     lake: python -m consumers.kcl.lake_processor, Parquet files for Athena.
+
+    events: python -m consumers.kcl.events_processor, event aggregates from the events stream.
 
     Each application has its own lease table (named after it) and reads every record of the stream.
     On an emulator, leases are pre-seeded for a fast start.

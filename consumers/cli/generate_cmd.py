@@ -75,6 +75,9 @@ def generate(
         None, "--out", "-o", help="Output file (default: stdout).", dir_okay=False, show_default=False
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+    events: bool = typer.Option(
+        False, "--events", help="otlp only: also each export's events (an OTLP logs request, after its metrics)."
+    ),
 ) -> None:
     """Simulate USERS developers for MINUTES minutes and write their telemetry.
 
@@ -94,7 +97,8 @@ def generate(
         sink: BinaryIO = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer
         try:
             if fmt is OutputFormat.OTLP:
-                written = write_otlp(progress.items(simulate_exports(users, minutes, start_ms, seed), "exports"), sink)
+                exports = progress.items(simulate_exports(users, minutes, start_ms, seed), "exports")
+                written = write_otlp(exports, sink, events=events)
             else:
                 lines = progress.items(simulate_minutes(users, minutes, start_ms, seed))
                 written = write_emf(lines, sink) if fmt is OutputFormat.EMF else write_kinesis(lines, sink)

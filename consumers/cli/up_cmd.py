@@ -48,6 +48,9 @@ def _rows(state: UpState, started: float) -> list[tuple[str, str]]:
         users = state.active_users_last_minute
         text = f"{state.tokens_last_minute:,.0f} tokens" + (f", {users:,.0f} active users" if users is not None else "")
         rows.append(("last minute", text))
+    if state.api_requests_15m is not None:
+        p95 = "" if state.api_p95_ms is None else f", p95 {state.api_p95_ms:,.0f} ms"
+        rows.append(("API requests (events, 15 min)", f"{state.api_requests_15m:,.0f}{p95}"))
     rows.append(("user-day rollups", str(state.rollups)))
     if state.dashboard_url:
         rows.append(("dashboard", state.dashboard_url))

@@ -29,7 +29,7 @@ from consumers.dashboard.data import DashboardData
 from consumers.dashboard.html import error_result, widget_html
 from consumers.dashboard.render import render_widget
 from consumers.dashboard.timerange import DAY_MS, TimeRange
-from consumers.dashboard.widgets.catalogue import BY_ID, WIDGETS
+from consumers.dashboard.widgets.catalogue import ALL_WIDGETS, BY_ID
 from consumers.dashboard.widgets.context import WidgetContext
 from consumers.errors import CcstreamError
 from consumers.query.reader import DynamoRowReader
@@ -71,7 +71,7 @@ def time_range_of(event: dict[str, Any], now_ms: int) -> TimeRange:
 
 
 def describe() -> str:
-    ids = "\n".join(f"* `{w.id}` — {w.title}" for w in WIDGETS if w.is_custom)
+    ids = "\n".join(f"* `{w.id}` — {w.title}" for w in ALL_WIDGETS if w.is_custom)
     return (
         "## ccstream widgets\nClaude Code usage from the `ClaudeCodeMetrics` table. Set the widget's parameters to "
         '`{"widget": "<id>"}` with one of:\n' + ids

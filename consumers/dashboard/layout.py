@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from consumers.dashboard.widgets.catalogue import WIDGETS, WidgetSpec
+from consumers.dashboard.widgets.catalogue import ALL_WIDGETS, WidgetSpec
 
 GRID_COLUMNS = 24
 
@@ -69,7 +69,7 @@ def dashboard_body(
     given) the pipeline-health row."""
     widgets: list[dict[str, Any]] = []
     x = y = row_height = 0
-    for spec in WIDGETS:
+    for spec in ALL_WIDGETS:
         if x + spec.width > GRID_COLUMNS:
             x, y, row_height = 0, y + row_height, 0
         placed: dict[str, Any] = {"x": x, "y": y, "width": spec.width, "height": spec.height}

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from consumers.dashboard.html import error_result, widget_html
-from consumers.dashboard.widgets.catalogue import WIDGETS, WidgetSpec
+from consumers.dashboard.widgets.catalogue import ALL_WIDGETS, WidgetSpec
 from consumers.dashboard.widgets.context import WidgetContext
 from consumers.errors import CcstreamError
 
@@ -42,5 +42,5 @@ def render_widget(spec: WidgetSpec, ctx: WidgetContext, standalone: bool = False
     return RenderedWidget(spec, html, time.perf_counter() - started, ok)
 
 
-def render_all(ctx: WidgetContext, specs: Iterable[WidgetSpec] = WIDGETS) -> list[RenderedWidget]:
+def render_all(ctx: WidgetContext, specs: Iterable[WidgetSpec] = ALL_WIDGETS) -> list[RenderedWidget]:
     return [render_widget(spec, ctx, grid=True) for spec in specs]

@@ -95,8 +95,13 @@ def _prepare_streaming(ctx: PrepareContext) -> dict[str, str]:
             f"log group {ctx.names.log_group} already exists (the collector creates it when it starts first); "
             "using it instead of creating it"
         )
-        return {"CreateLogGroup": "false"}
-    return {"CreateLogGroup": "true"}
+        return {"CreateLogGroup": "false", **_events_log_group(ctx)}
+    return {"CreateLogGroup": "true", **_events_log_group(ctx)}
+
+
+def _events_log_group(ctx: PrepareContext) -> dict[str, str]:
+    exists = preflight.log_group_exists(ctx.client("logs"), ctx.names.events_log_group)
+    return {"CreateEventsLogGroup": "false" if exists else "true"}
 
 
 def _derive_streaming(parameters: Mapping[str, str], options: DeployOptions) -> dict[str, str]:
@@ -195,7 +200,12 @@ def check_overrides(specs: Iterable[StackSpec], options: DeployOptions, declared
 
 
 def names_parameters(names: Names) -> dict[str, str]:
-    return {"Prefix": names.prefix, "TableName": names.table, "LogGroupName": names.log_group}
+    return {
+        "Prefix": names.prefix,
+        "TableName": names.table,
+        "LogGroupName": names.log_group,
+        "EventsLogGroupName": names.events_log_group,
+    }
 
 
 def build_parameters(

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from consumers.generate.capture import capture, encode_captured
 from consumers.generate.lines import EmfLine
-from consumers.generate.otlp import requests_of
+from consumers.generate.otlp import encode_request
 from consumers.generate.simulator import Export
 from consumers.generate.subscription import SubscriptionOptions, pack
 
@@ -48,13 +48,23 @@ def write_emf(lines: Iterable[EmfLine], out: BinaryIO) -> int:
     return count
 
 
-def write_otlp(exports: Iterable[Export], out: BinaryIO) -> int:
-    """Write one OTLP/HTTP JSON request per line (exports without series send nothing); returns requests written."""
+def write_otlp(exports: Iterable[Export], out: BinaryIO, events: bool = False) -> int:
+    """Write one OTLP/HTTP JSON request per line (exports without series send nothing); returns requests written.
+    With `events`, each export's logs request (`resourceLogs`, `consumers/generate/otlp_events.py`) follows it."""
+    from consumers.generate.otlp_events import encode_logs_request
+
     count = 0
-    for body in requests_of(exports):
-        out.write(body)
-        out.write(b"\n")
-        count += 1
+    for export in exports:
+        if not export.series:
+            continue
+        bodies = [encode_request(export)]
+        logs = encode_logs_request(export) if events else None
+        if logs is not None:
+            bodies.append(logs)
+        for body in bodies:
+            out.write(body)
+            out.write(b"\n")
+            count += 1
     return count
 
 

@@ -59,13 +59,15 @@ class OtlpSender:
         retry: RetryPolicy | None = None,
         headers: dict[str, str] | None = None,
         sleep_s: Callable[[float], object] = time.sleep,
+        signal_path: str = METRICS_PATH,
     ) -> None:
+        """`signal_path`: `/v1/metrics` (default) or `/v1/logs` for events."""
         parts = urlsplit(endpoint)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"OTLP endpoint must be an http:// URL, got {endpoint!r}")
         self._host, self._port = parts.hostname, parts.port or 80
         path = parts.path.rstrip("/")
-        self.path = path if path.endswith(METRICS_PATH) else path + METRICS_PATH
+        self.path = path if path.endswith(signal_path) else path + signal_path
         self.url = f"http://{self._host}:{self._port}{self.path}"
         self._timeout_s = timeout_s
         self._retry = retry or RetryPolicy()

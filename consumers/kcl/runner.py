@@ -57,13 +57,22 @@ class AppKind:
     description: str
 
     def app_name(self, names: Names) -> str:
+        if self.key == "events":
+            return names.events_app
         return names.consumer_app if self.key == "aggregator" else names.lake_app
+
+    def stream(self, names: Names) -> str:
+        """Events have a stream of their own (README § Events); both metrics apps read the metrics stream."""
+        return names.events_stream if self.key == "events" else names.stream
 
 
 AGGREGATOR = AppKind("aggregator", "consumers.kcl.processor", "windowed aggregates into DynamoDB")
 LAKE = AppKind("lake", "consumers.kcl.lake_processor", "Parquet lake writer")
-APP_KINDS = {k.key: k for k in (AGGREGATOR, LAKE)}
-APP_CHOICES = ("aggregator", "lake", "all")
+EVENTS = AppKind("events", "consumers.kcl.events_processor", "event aggregates (latency, errors, tools) into DynamoDB")
+APP_KINDS = {k.key: k for k in (AGGREGATOR, LAKE, EVENTS)}
+#: `all` is the metrics path (aggregator and lake writer); `everything` adds the events consumer.
+APP_CHOICES = ("aggregator", "lake", "events", "all", "everything")
+APP_GROUPS = {"all": ("aggregator", "lake"), "everything": ("aggregator", "lake", "events")}
 
 
 def default_worker_id(target: AwsTarget) -> str:
@@ -91,7 +100,7 @@ def standard_apps(
     """The `KclApp`s for `--app aggregator|lake|all`; a processor that does not import is a `ConfigError`."""
     if which not in APP_CHOICES:
         raise ConfigError(f"--app must be one of {', '.join(APP_CHOICES)}, got {which!r}")
-    kinds = list(APP_KINDS.values()) if which == "all" else [APP_KINDS[which]]
+    kinds = [APP_KINDS[k] for k in APP_GROUPS.get(which, (which,))]
     apps = []
     for kind in kinds:
         problem = check_importable(python, kind.module, daemon_env(target))
@@ -104,7 +113,7 @@ def standard_apps(
         apps.append(
             KclApp(
                 name=kind.app_name(names),
-                stream=names.stream,
+                stream=kind.stream(names),
                 processor_command=(python, "-m", kind.module),
                 worker_id=worker_id,
                 label=kind.key,

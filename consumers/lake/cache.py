@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from consumers.errors import ConfigError
+from schemas.events_lake import EVENTS_PREFIX
 from schemas.lake import DATA_PREFIX
 
 CACHE_ENV = "CCSTREAM_LAKE_CACHE"
@@ -38,9 +39,15 @@ class SyncStats:
 
 
 def sync_lake(
-    s3: Any, bucket: str, dest: Path, progress: Callable[[str], None] | None = None, prefix: str = DATA_PREFIX
+    s3: Any,
+    bucket: str,
+    dest: Path,
+    progress: Callable[[str], None] | None = None,
+    prefix: str = DATA_PREFIX,
+    also: tuple[str, ...] = (EVENTS_PREFIX,),
 ) -> SyncStats:
-    """Make `dest/<prefix>` hold exactly the bucket's `.parquet` objects under `prefix`."""
+    """Make `dest/<prefix>` (and `dest/<p>` for each of `also`: the events table) hold exactly the bucket's
+    `.parquet` objects under them."""
     say = progress or (lambda _msg: None)
     dest.mkdir(parents=True, exist_ok=True)
     index_path = dest / _INDEX
@@ -48,10 +55,11 @@ def sync_lake(
 
     remote: dict[str, tuple[str, int]] = {}
     try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                if obj["Key"].endswith(".parquet"):
-                    remote[obj["Key"]] = (obj["ETag"], int(obj["Size"]))
+        for each in (prefix, *also):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=each):
+                for obj in page.get("Contents", []):
+                    if obj["Key"].endswith(".parquet"):
+                        remote[obj["Key"]] = (obj["ETag"], int(obj["Size"]))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
             raise ConfigError(
@@ -84,10 +92,11 @@ def sync_lake(
         (dest / key).unlink(missing_ok=True)
         del index[key]
         removed += 1
-    for path in (dest / prefix).rglob("*.parquet") if (dest / prefix).exists() else ():
-        key = path.relative_to(dest).as_posix()
-        if key not in remote:
-            path.unlink()
-            removed += 1
+    for each in (prefix, *also):
+        for path in (dest / each).rglob("*.parquet") if (dest / each).exists() else ():
+            key = path.relative_to(dest).as_posix()
+            if key not in remote:
+                path.unlink()
+                removed += 1
     index_path.write_text(json.dumps(index))
     return SyncStats(len(remote), len(todo), removed, downloaded)

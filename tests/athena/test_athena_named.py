@@ -25,6 +25,11 @@ EXPECTED = {
     "code_acceptance_by_language",
     "sessions_per_user",
     "tpm_rpm_by_model",
+    # the events table's (issue 16; checked against an oracle in tests/events/test_events_lake.py)
+    "events_api_latency_by_model",
+    "events_error_rate_by_day",
+    "events_tool_reliability",
+    "events_cost_by_query_source",
 }
 
 

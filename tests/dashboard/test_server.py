@@ -15,7 +15,7 @@ from consumers.cli.app import app
 from consumers.dashboard.config import DashboardConfig, Limit
 from consumers.dashboard.layout import dashboard_body, template_body
 from consumers.dashboard.server import DashboardServer, parse_request, resolve_range
-from consumers.dashboard.widgets.catalogue import WIDGETS
+from consumers.dashboard.widgets.catalogue import ALL_WIDGETS, WIDGETS
 from consumers.errors import ConfigError
 from tests.dashboard.conftest import LoadedFixture
 
@@ -53,7 +53,7 @@ def test_routes_refresh_and_errors(midnight: LoadedFixture) -> None:
         status, page = get(f"{server.url}/?range=1d&refresh=30")
         assert status == 200
         assert '<meta http-equiv="refresh" content="30">' in page
-        assert page.count("data-widget=") == 20 and 'data-widget-count="20"' in page
+        assert page.count("data-widget=") == 25 and 'data-widget-count="25"' in page  # 20 + 5 event widgets
         assert '<option value="1d" selected>' in page
         status, widget = get(f"{server.url}/widget/total_tokens?from=2026-12-04T22:00:00Z&to=2026-12-05T02:00:00Z")
         values = json.loads(unescape(re.search(r'data-values="([^"]*)"', widget).group(1)))
@@ -108,9 +108,9 @@ def test_cli_help_and_missing_budgets(tmp_path) -> None:  # type: ignore[no-unty
 def test_cloudwatch_body_has_the_twenty_widgets() -> None:
     body = dashboard_body("arn:aws:lambda:eu-west-1:111122223333:function:w", "eu-west-1")
     widgets = body["widgets"]
-    assert len(widgets) == len(WIDGETS) == 20
+    assert len(widgets) == len(ALL_WIDGETS) == len(WIDGETS) + 5 == 25  # the twenty, then the five event widgets
     custom = [w for w in widgets if w["type"] == "custom"]
-    assert [w["properties"]["params"]["widget"] for w in custom] == [s.id for s in WIDGETS if s.is_custom]
+    assert [w["properties"]["params"]["widget"] for w in custom] == [s.id for s in ALL_WIDGETS if s.is_custom]
     assert {w["properties"]["endpoint"] for w in custom} == {"arn:aws:lambda:eu-west-1:111122223333:function:w"}
     assert all(w["properties"]["updateOn"]["timeRange"] for w in custom)
     native = [w for w in widgets if w["type"] == "metric"]
@@ -132,4 +132,4 @@ def test_template_body_is_json_once_substituted() -> None:
         assert "${" + name + "}" in text
         text = text.replace("${" + name + "}", "x")
     body = json.loads(text)
-    assert len(body["widgets"]) == 23  # the twenty, then three pipeline-health widgets
+    assert len(body["widgets"]) == 28  # the twenty, the five event widgets, then three pipeline-health widgets

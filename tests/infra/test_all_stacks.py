@@ -155,10 +155,14 @@ def test_consumer_role_is_limited_to_its_stream_table_lease_tables_and_buckets(s
     assert container["image"] == IMAGE
     statements = {s["Sid"]: s for s in _policy(iam, task["taskRoleArn"])}
     assert statements["ReadMetricsStream"]["Resource"] == result.stack("streaming").outputs["StreamArn"]
+    events_stream = result.stack("streaming").outputs["EventsStreamName"]
+    assert statements["ReadEventsStream"]["Resource"] == f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{events_stream}"
+    assert container["command"] == ["consume", "--app", "everything"]  # the events consumer runs too
     lease_tables = statements["KclLeaseTables"]["Resource"]
     assert lease_tables == [
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{names.consumer_app}",
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{names.lake_app}",
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{names.events_app}",
     ]
     dead_letters = f"arn:aws:s3:::{names.deadletter_bucket(ACCOUNT, REGION)}/*"
     assert dead_letters in statements["WriteDeadLettersAndLake"]["Resource"]

@@ -99,10 +99,28 @@ def test_subscription_filter_sends_everything_to_the_stream(deployed: Any) -> No
 def test_log_group_retention(deployed: Any) -> None:
     target, names, _ = deployed
     groups = target.client("logs").describe_log_groups(logGroupNamePrefix=names.log_group)["logGroups"]
-    assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(names.log_group, 30)]
+    # The events log group's name starts with the metrics group's here (`Names.events_log_group`).
+    assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [
+        (names.log_group, 30),
+        (names.events_log_group, 30),
+    ]
 
 
-def test_subscription_role_may_only_put_into_this_stream(deployed: Any) -> None:
+def test_events_have_their_own_subscription_and_stream(deployed: Any) -> None:
+    target, names, result = deployed
+    outputs = result.stack("streaming").outputs
+    logs = target.client("logs")
+    (only,) = logs.describe_subscription_filters(logGroupName=names.events_log_group)["subscriptionFilters"]
+    assert only["filterName"] == names.events_subscription_filter
+    assert outputs["EventsStreamName"] == names.events_stream != outputs["StreamName"]
+    arn = target.client("kinesis").describe_stream_summary(StreamName=names.events_stream)["StreamDescriptionSummary"]
+    assert only["destinationArn"] == arn["StreamARN"]
+    assert (arn["OpenShardCount"], arn["EncryptionType"]) == (1, "KMS")
+    assert only["roleArn"] == outputs["SubscriptionRoleArn"]
+    assert only["filterPattern"] == ""
+
+
+def test_subscription_role_may_only_put_into_the_two_streams(deployed: Any) -> None:
     target, _, result = deployed
     outputs = result.stack("streaming").outputs
     iam = target.client("iam")
@@ -114,9 +132,11 @@ def test_subscription_role_may_only_put_into_this_stream(deployed: Any) -> None:
     if isinstance(document, str):  # moto returns policies created by CloudFormation as a Python repr
         document = ast.literal_eval(document)
     # moto keeps an `!If [..., !Ref AWS::NoValue]` list item as null; AWS drops it.
-    (statement,) = [s for s in document["Statement"] if s]
-    assert sorted(statement["Action"]) == ["kinesis:PutRecord", "kinesis:PutRecords"]
-    assert statement["Resource"] == outputs["StreamArn"]
+    metrics, events = [s for s in document["Statement"] if s]
+    for statement in (metrics, events):
+        assert sorted(statement["Action"]) == ["kinesis:PutRecord", "kinesis:PutRecords"]
+    assert metrics["Resource"] == outputs["StreamArn"]
+    assert events["Resource"] == outputs["StreamArn"].replace(outputs["StreamName"], outputs["EventsStreamName"])
 
 
 def test_dead_letter_bucket_is_private_encrypted_versioned_and_expiring(deployed: Any) -> None:

@@ -41,7 +41,7 @@ def test_help_lists_every_option() -> None:
 def test_unknown_app_is_a_config_error() -> None:
     result = CliRunner().invoke(_cli(), ["consume", "--app", "bogus", "--endpoint-url", "http://127.0.0.1:9"])
     assert isinstance(result.exception, ConfigError)
-    assert "aggregator, lake, all" in str(result.exception)
+    assert "aggregator, lake, events, all, everything" in str(result.exception)
 
 
 def test_standard_apps_names_and_commands(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,6 +55,10 @@ def test_standard_apps_names_and_commands(monkeypatch: pytest.MonkeyPatch) -> No
     assert apps[0].processor_command == ("/py", "-m", "consumers.kcl.processor")
     assert apps[1].processor_command == ("/py", "-m", "consumers.kcl.lake_processor")
     assert [a.label for a in runner.standard_apps(Names(), "lake", "w", target)] == ["lake"]
+    # the events consumer reads its own stream (issue 16)
+    everything = runner.standard_apps(Names(prefix="p"), "everything", "w9", target, python="/py")
+    assert [(a.label, a.name, a.stream) for a in everything][2:] == [("events", "p-events", "p-events")]
+    assert everything[2].processor_command == ("/py", "-m", "consumers.kcl.events_processor")
 
 
 def test_a_processor_that_does_not_import_fails_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,7 +70,8 @@ def through_the_collector(aws: AwsTarget, log_group: str, tmp: Path) -> list[Poi
     task_id = "localstack"
     logs = aws.client("logs")
     events_group = f"{log_group}-events"
-    logs.create_log_group(logGroupName=events_group)
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):  # the streaming stack creates it now
+        logs.create_log_group(logGroupName=events_group)
     time_ns = int(time.time()) // 60 * 60 * 1_000_000_000
     with start_collector(
         endpoint_url=aws.endpoint_url or "",

@@ -145,10 +145,19 @@ class Run:
 
 
 def run_claude(
-    binary: Path, dev: Developer, prompt: str, env: dict[str, str], *, resume: bool = False, timeout_s: float = 120
+    binary: Path,
+    dev: Developer,
+    prompt: str,
+    env: dict[str, str],
+    *,
+    resume: bool = False,
+    timeout_s: float = 120,
+    permission_mode: str | None = None,
 ) -> Run:
-    """`claude -p PROMPT` in the developer's repo (with `--continue` to resume its latest conversation)."""
-    args = [str(binary), "-p", prompt, "--dangerously-skip-permissions"]
+    """`claude -p PROMPT` in the developer's repo (with `--continue` to resume its latest conversation). Permissions
+    are skipped unless `permission_mode` is given (`default`: a tool that needs a permission is rejected)."""
+    permissions = ["--permission-mode", permission_mode] if permission_mode else ["--dangerously-skip-permissions"]
+    args = [str(binary), "-p", prompt, *permissions]
     if resume:
         args.append("--continue")
     done = subprocess.run(

@@ -3,7 +3,9 @@
 Set `CCSTREAM_REALCLI_SAVE=<dir>` when running tests/realcli to write, into that folder:
 - `realcli.otlp.jsonl`: the collector's file tap, one OTLP/JSON export request per line (metrics and logs);
 - `realcli.emf.ndjson`: every EMF line the collector's awsemf exporter wrote into CloudWatch Logs;
-- `realcli.kinesis.jsonl`: every record the subscription put on the Kinesis stream (`get-records` shape).
+- `realcli.kinesis.jsonl`: every record the subscription put on the Kinesis stream (`get-records` shape);
+- `realcli.events.ndjson`, `realcli.otlp-logs.jsonl`: the events log group's log events and the tap's logs requests
+  (`save_events`; set `CCSTREAM_REALCLI_SAVE_EVENTS=<dir>` to write only these two).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 SAVE_ENV = "CCSTREAM_REALCLI_SAVE"
+SAVE_EVENTS_ENV = "CCSTREAM_REALCLI_SAVE_EVENTS"
 
 
 def kinesis_records(kinesis: Any, stream: str) -> list[dict[str, str]]:
@@ -49,3 +52,19 @@ def save(dest: Path, tap: Path, emf_lines: list[str], records: list[dict[str, st
     shutil.copyfile(tap, dest / "realcli.otlp.jsonl")
     (dest / "realcli.emf.ndjson").write_text("".join(line.rstrip("\n") + "\n" for line in emf_lines))
     (dest / "realcli.kinesis.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def events_log(logs: Any, group: str) -> list[dict[str, Any]]:
+    """Every log event of the events log group: `{"timestamp", "logStreamName", "message"}` in log order."""
+    out: list[dict[str, Any]] = []
+    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+        out += [{k: e[k] for k in ("timestamp", "logStreamName", "message")} for e in page["events"]]
+    return out
+
+
+def save_events(dest: Path, events: list[dict[str, Any]], tap: Path) -> None:
+    """`realcli.events.ndjson` (the events log group) and `realcli.otlp-logs.jsonl` (the tap's logs requests)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "realcli.events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events))
+    logs = [line for line in tap.read_text().splitlines() if '"resourceLogs"' in line]
+    (dest / "realcli.otlp-logs.jsonl").write_text("".join(line + "\n" for line in logs))

@@ -61,6 +61,20 @@ def scripts() -> dict[str, list[Step]]:
         "sub_review": [Text("Looks fine.", Usage(input_tokens=400, output_tokens=80, cache_read_input_tokens=3000))],
         "overloaded": [Fail(529)],
         "flaky": [Fail(500, times=1, then=Text("Recovered after one 500."))],
+        # Events (issue 16): a tool the permission mode rejects (a tool_decision, no tool_result), an Edit whose
+        # old_string is not in the file (the CLI 2.1.332 refuses it before any decision: no event), a command that
+        # fails (tool_result success=false), and a conversation that `/compact` compacts.
+        "reject": [
+            ToolUse("Bash", {"command": "curl http://example.invalid/x", "description": "Fetch"}),
+            Text("Refused."),
+        ],
+        "badedit": [
+            ToolUse("Write", {"file_path": "f.py", "content": "a = 1\n"}),
+            ToolUse("Edit", {"file_path": "f.py", "old_string": "zzz", "new_string": "yyy"}),
+            Text("The edit failed."),
+        ],
+        "badbash": [ToolUse("Bash", {"command": "exit 3", "description": "Fail"}), Text("It failed.")],
+        "compactme": [Text("First answer."), Text("Summary of the conversation so far.")],
         "resume": [
             Text("First part done."),
             ToolUse("Write", {"file_path": "later.txt", "content": "a\nb\n"}),
@@ -76,6 +90,7 @@ class Invocation:
     prompt: str
     resume: bool = False
     expect_ok: bool = True
+    permission_mode: str | None = None  # None: --dangerously-skip-permissions
 
 
 #: Developers: name -> (department, team, OAuth e-mail or None for an API key).
@@ -94,4 +109,9 @@ INVOCATIONS: list[Invocation] = [
     Invocation("carol", "flaky", "[[flaky]] this recovers"),
     Invocation("carol", "resume", "[[resume]] start something"),
     Invocation("carol", "resume", "keep going", resume=True),
+    Invocation("alice", "reject", "[[reject]] fetch a page", permission_mode="default"),
+    Invocation("alice", "badedit", "[[badedit]] write then edit f.py"),
+    Invocation("bob", "badbash", "[[badbash]] run a failing command"),
+    Invocation("carol", "compactme", "[[compactme]] hello"),
+    Invocation("carol", "compactme", "/compact", resume=True),
 ]

@@ -39,7 +39,7 @@ class CliSession:
         before = len(self.trap.attempts)
         env = cli_env(dev, self.api_url, self.otlp_url, self.trap.url, extra=extra_env)
         started_ms = int(time.time() * 1000)
-        run = run_claude(self.binary, dev, inv.prompt, env, resume=inv.resume)
+        run = run_claude(self.binary, dev, inv.prompt, env, resume=inv.resume, permission_mode=inv.permission_mode)
         outcome = Outcome(inv, run, self.trap.attempts[before:], started_ms, int(time.time() * 1000))
         self.outcomes.append(outcome)
         return outcome

@@ -38,6 +38,13 @@ from tests.realcli.session import CliSession, cli_session
 
 pytestmark = [pytest.mark.kcl, pytest.mark.emulator]
 
+# The event checks (issue 16) run on the same delivery: one CLI session, one consume.
+from tests.realcli.events_checks import (  # noqa: E402, F401
+    test_event_aggregates_equal_the_otlp_log_records,
+    test_event_scenarios_show_what_happened,
+    test_events_cost_reconciles_with_the_metrics,
+)
+
 CLAUDE_METRICS = {
     "claude_code.session.count",
     "claude_code.lines_of_code.count",
@@ -129,13 +136,16 @@ def delivered(emulator: EmbeddedEmulator, tmp_path_factory: pytest.TempPathFacto
                     cli.run(inv)
         finally:
             collector.stop()
-        apps = standard_apps(stack.names, "all", "ccstream-realcli", aws)
+        apps = standard_apps(stack.names, "everything", "ccstream-realcli", aws)  # + the events consumer
         code = run_consumers(aws, apps, log_dir=base / "logs", until_idle_s=3, timeout_s=240, poll_interval_s=0.5)
         requests = oracle.tap_requests(tap)
         emf_lines = _emf_lines(aws, stack.names.log_group)
         if os.environ.get(recording.SAVE_ENV):
             records = recording.kinesis_records(aws.client("kinesis"), stack.names.stream)
             recording.save(Path(os.environ[recording.SAVE_ENV]), tap, emf_lines, records)
+        if os.environ.get(recording.SAVE_EVENTS_ENV):
+            logs = recording.events_log(aws.client("logs"), stack.names.events_log_group)
+            recording.save_events(Path(os.environ[recording.SAVE_EVENTS_ENV]), logs, tap)
         labels = oracle.CollectorLabels(deployment_environment=collector.settings.deployment_environment)
         yield Delivered(
             stack,
@@ -186,7 +196,8 @@ def test_tap_holds_every_metric_and_identity(delivered: Delivered) -> None:
     assert by_metric["claude_code.commit.count"] == 2  # the commit scenario and the PR scenario's branch commit
     assert by_metric["claude_code.pull_request.count"] == 1
     starts = Counter(p.labels.get("start_type") for p in points if p.metric == "claude_code.session.count")
-    assert starts == {"fresh": len(INVOCATIONS) - 1, "continue": 1}
+    resumed = sum(inv.resume for inv in INVOCATIONS)
+    assert starts == {"fresh": len(INVOCATIONS) - resumed, "continue": resumed}
     sources = {p.labels.get("query_source") for p in points if p.metric == "claude_code.token.usage"}
     assert {"main", "subagent"} <= sources
     for p in points:

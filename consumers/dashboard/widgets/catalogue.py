@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consumers.dashboard.widgets import bedrock, code, cost, people, usage
+from consumers.dashboard.widgets import bedrock, code, cost, events, people, usage
 from consumers.dashboard.widgets.context import Renderer
 from consumers.errors import ConfigError
 from consumers.sink import cloudwatch as cw
@@ -109,7 +109,17 @@ WIDGETS: tuple[WidgetSpec, ...] = (
     ),
 )
 
-BY_ID: dict[str, WidgetSpec] = {w.id: w for w in WIDGETS}
+#: Event widgets (issue 16), after the twenty on the page and on the CloudWatch dashboard.
+EVENT_WIDGETS: tuple[WidgetSpec, ...] = (
+    WidgetSpec("api_latency", "API Latency p50 / p95 by Model", events.api_latency, 12, 8),
+    WidgetSpec("api_errors", "API Errors and Exhausted Retries by Model / Status", events.api_errors, 12, 8),
+    WidgetSpec("tool_reliability", "Tool Success Rate and p95 Duration", events.tool_reliability, 8, 8),
+    WidgetSpec("top_tools", "Top Tools", events.top_tools, 8, 8),
+    WidgetSpec("subagent_cost_share", "Subagent Cost Share", events.subagent_cost_share, 8, 8),
+)
+ALL_WIDGETS: tuple[WidgetSpec, ...] = (*WIDGETS, *EVENT_WIDGETS)
+
+BY_ID: dict[str, WidgetSpec] = {w.id: w for w in ALL_WIDGETS}
 
 
 def widget(widget_id: str) -> WidgetSpec:
