@@ -57,14 +57,13 @@ def test_only_verified_identities_reach_dynamodb(emulator: EmbeddedEmulator, idp
     t_ns = minute * 1_000_000_000 + 5_000_000_000
     keys = vector_keys()
     with deployed_stack(aws, tmp_path) as stack:
-        logs = aws.client("logs")
-        logs.create_log_group(logGroupName=stack.names.log_group + "-events")
+        logs = aws.client("logs")  # the stack creates both log groups (metrics, events)
         common = {
             "endpoint_url": emulator.url,
             "region": "us-east-1",
             "auth": "oidc",
             "metrics_log_group": stack.names.log_group,
-            "events_log_group": stack.names.log_group + "-events",
+            "events_log_group": stack.names.events_log_group,
         }
         oidc = {"issuer": idp.issuer, "audience": AUDIENCE, "org_mapping": str(tmp_path / "mapping.yaml")}
         plain = start_collector(
@@ -78,7 +77,7 @@ def test_only_verified_identities_reach_dynamodb(emulator: EmbeddedEmulator, idp
         try:
 
             def client(c: Any) -> AuthedCollector:
-                under = CollectorUnderTest(c, logs, stack.names.log_group, stack.names.log_group + "-events", "")
+                under = CollectorUnderTest(c, logs, stack.names.log_group, stack.names.events_log_group, "")
                 return AuthedCollector(under, idp, tmp_path / "none", "", "")
 
             to_plain, to_pseudo = client(plain), client(pseudo)

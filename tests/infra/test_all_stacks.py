@@ -237,7 +237,7 @@ def test_dashboard_and_its_widget_function(stacks: Any) -> None:
     body = json.loads(dashboard["DashboardBody"])
     custom = [w for w in body["widgets"] if w["type"] == "custom"]
     assert {w["properties"]["endpoint"] for w in custom} == {outputs["WidgetFunctionArn"]}
-    assert len(custom) == 15  # 15 custom widgets + native metric widgets = the 20 of the catalogue
+    assert len(custom) == 20  # 20 custom widgets (5 of them events) + 5 native metric widgets = the 25 of the catalogue
     function = target.client("lambda").get_function(FunctionName=f"{names.prefix}-dashboard-widget")
     assert function["Configuration"]["Runtime"] == "python3.12"
     links = result.links()
