@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "reconcile_cmd",
     "athena_cmd",
     "dashboard_cmd",
+    "budgets_cmd",
     "cost_cmd",
 )
 

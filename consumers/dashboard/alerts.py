@@ -18,8 +18,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from consumers.aggregates.partials import UserPartial, WindowPartial
-from consumers.dashboard.budgets import BudgetStatus, Month, evaluate
+from consumers.dashboard.budgets import BudgetStatus, Month, evaluate, month_series
 from consumers.dashboard.config import DashboardConfig
 from consumers.dashboard.data import DashboardData
 from consumers.sink.dynamodb import to_ddb, with_backoff
@@ -53,8 +52,9 @@ class Alert:
         )
         text = (
             f"The {s.kind} budget of {s.scope} {s.name} for {self.month} has reached {self.threshold}%: "
-            f"{s.spent:,.2f} of {s.limit:,.2f} {unit} ({s.share * 100:.1f}%). Burn rate {s.burn_per_day:,.2f} "
-            f"{unit}/day, projected month total {s.projected_month_total:,.2f}, exhausted: {when}."
+            f"{s.spent:,.2f} of {s.limit:,.2f} {unit} ({s.share * 100:.1f}%). Expected {s.burn_per_day:,.2f} "
+            f"{unit}/day, month-end forecast {s.projected_month_total:,.2f} (90% band {s.projected_low:,.2f}"
+            f"–{s.projected_high:,.2f}), runs out: {when}."
         )
         detail = {
             "month": self.month,
@@ -65,6 +65,9 @@ class Alert:
             "limit": s.limit,
             "spent": s.spent,
             "burn_per_day": s.burn_per_day,
+            "projected_month_total": s.projected_month_total,
+            "projected_low": s.projected_low,
+            "projected_high": s.projected_high,
             "exhaustion_ms": s.exhaustion_ms,
         }
         return f"{text}\n\n{json.dumps(detail, sort_keys=True)}"
@@ -165,15 +168,8 @@ class CheckResult:
 
 
 def month_statuses(config: DashboardConfig, data: DashboardData, month: Month, as_of_ms: int) -> list[BudgetStatus]:
-    """Budget statuses of `month` as of `as_of_ms`, from its 1d rows."""
-    window = data.windows("1d", month.start_ms, month.end_ms)
-    users = data.users("1d", month.start_ms, month.end_ms)
-    merged_w, merged_u = WindowPartial(), UserPartial()
-    for p in window.values():
-        merged_w.merge(p)
-    for u in users.values():
-        merged_u.merge(u)
-    return evaluate(config, merged_w, merged_u, month, as_of_ms)
+    """Budget statuses of `month` as of `as_of_ms`, from the 1d rows of the month and the weeks before it."""
+    return evaluate(config, month_series(config, data, month, as_of_ms), month, as_of_ms)
 
 
 def check_budgets(
