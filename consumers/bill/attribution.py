@@ -61,7 +61,9 @@ def iam_user_name(principal: str) -> str | None:
     return principal.rsplit("/", 1)[-1] or None
 
 
-def attribute(rules: Attribution, principal: str | None, resource_id: str | None, tags: Mapping[str, str | None]) -> Owner:
+def attribute(
+    rules: Attribution, principal: str | None, resource_id: str | None, tags: Mapping[str, str | None]
+) -> Owner:
     for key in rules.user_tags:
         value = tags.get(key)
         if value:

@@ -6,7 +6,8 @@ prices the consumers store). Per developer the two USD figures agree when their 
 tolerance (`Attribution.tolerance` of the larger side, or `tolerance_usd`); otherwise it is a mismatch. A developer
 only on the bill is Bedrock use the telemetry never saw (a CLI without telemetry, another tool using the same
 identity); one only in telemetry is spend with no matching bill line (another account, a direct API key, an
-identity the bill does not attribute). Teams take a developer's telemetry team (most tokens), else the profile's.
+identity the bill does not attribute); one billed whose telemetry the rate card cannot price is `unpriced`
+(add the model to the pricing overrides). Teams take a developer's telemetry team (most tokens), else the profile's.
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ class Report:
         }
 
 
-def _status(billed: float, telemetry: float, rules: Attribution) -> str:
+def _status(billed: float, telemetry: float, unpriced: bool, rules: Attribution) -> str:
     if billed > 0 and telemetry <= 0:
-        return "bill_only"
+        return "unpriced" if unpriced else "bill_only"
     if telemetry > 0 and billed <= 0:
         return "telemetry_only"
     within = abs(billed - telemetry) <= max(rules.tolerance_usd, rules.tolerance * max(billed, telemetry))
@@ -132,6 +133,7 @@ def reconcile(
         if owner.team:
             profile_team[user] = owner.team
     spent: dict[str, float] = defaultdict(float)
+    unpriced_users: set[str] = set()
     team_tokens: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     telemetry_model: dict[str, float] = defaultdict(float)
     for row in telemetry:
@@ -139,6 +141,7 @@ def reconcile(
         team_tokens[user][row.team or ""] += row.tokens
         if row.usd is None:
             report.unpriced_tokens[row.model] = report.unpriced_tokens.get(row.model, 0.0) + row.tokens
+            unpriced_users.add(user)
             continue
         spent[user] += row.usd
         telemetry_model[model_key(row.model) or row.model] += row.usd
@@ -156,7 +159,9 @@ def reconcile(
     for user in sorted(billed.keys() | spent.keys() | team_tokens.keys()):
         b, t = billed.get(user, 0.0), spent.get(user, 0.0)
         team = team_of(user)
-        report.users.append(Line(user, b, t, _status(b, t, rules), team, ", ".join(sorted(how.get(user, ())))))
+        report.users.append(
+            Line(user, b, t, _status(b, t, user in unpriced_users, rules), team, ", ".join(sorted(how.get(user, ()))))
+        )
         teams_b[team] += b
         teams_t[team] += t
     report.teams = [

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "athena_cmd",
     "dashboard_cmd",
     "budgets_cmd",
+    "bill_cmd",
     "cost_cmd",
 )
 
