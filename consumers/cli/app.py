@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "dashboard_cmd",
     "budgets_cmd",
     "bill_cmd",
+    "export_cmd",
     "cost_cmd",
 )
 
