@@ -19,7 +19,8 @@ from consumers.dashboard.config import BUDGETS_PATH_ENV, load_config
 from consumers.dashboard.data import DashboardData
 from consumers.errors import ConfigError
 from consumers.query.reader import DynamoRowReader
-from consumers.spend.months import iso_day
+from consumers.spend.months import Month, iso_day
+from consumers.spend.status import StatusStore
 from consumers.windows.definitions import iso
 from schemas.ratecard import load_rate_card
 
@@ -64,6 +65,7 @@ def budgets(
         notifier_from_env(lambda: aws.client("sns")),
         now_ms,
     )
+    stored = StatusStore(client, table).save(result.statuses, Month.parse(result.month), now_ms)
     card = load_rate_card()
     if as_json:
         doc = {
@@ -73,6 +75,7 @@ def budgets(
             "prices": card.provenance(),
             "budgets": [s.to_json() for s in result.statuses],
             "alerts_sent": [{"key": a.status.key, "threshold": a.threshold} for a in result.sent],
+            "statuses_written": stored,
         }
         typer.echo(json.dumps(doc))
         return

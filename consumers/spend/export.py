@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
@@ -20,13 +21,27 @@ import pyarrow.parquet as pq
 from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
 from consumers.errors import ConfigError
 from consumers.query.api import query_metric
-from consumers.query.reader import RowReader
+from consumers.query.reader import RowReader, RowRecord
 from consumers.spend.months import DAY_MS, iso_day
 from schemas.catalogue import COST_USAGE, TOKEN_USAGE
 
 #: `--by` → the attribute `ccstream query --by` takes
 BY = {"user": "user.email", "team": "team.id", "cost_center": "cost_center", "model": "model"}
 FORMATS = ("csv", "parquet")
+
+
+class CachedReader:
+    """Reads each (kind, size, span) once: an export asks the same rows for four metrics and four groupings."""
+
+    def __init__(self, reader: RowReader) -> None:
+        self.reader = reader
+        self._rows: dict[tuple[str, str, int, int], list[RowRecord]] = {}
+
+    def rows(self, kind: str, size: str, from_ms: int, to_ms: int) -> Iterator[RowRecord]:
+        key = (kind, size, from_ms, to_ms)
+        if key not in self._rows:
+            self._rows[key] = list(self.reader.rows(kind, size, from_ms, to_ms))
+        return iter(self._rows[key])
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,8 @@ def export_rows(reader: RowReader, by: str, from_ms: int, to_ms: int, rate_card:
     if from_ms % DAY_MS or to_ms % DAY_MS or to_ms <= from_ms:
         raise ConfigError("--from/--to are whole UTC days (YYYY-MM-DD), --to after --from")
     attr = BY[by]
+    if not isinstance(reader, CachedReader):
+        reader = CachedReader(reader)
     sums: dict[str, dict[str, float]] = {}
     for metric in (PRICED_COST, COST_USAGE, TOKEN_USAGE, UNPRICED_TOKENS):
         for row in query_metric(reader, metric, "1d", (attr,), from_ms, to_ms):
