@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "budgets_cmd",
     "bill_cmd",
     "export_cmd",
+    "runaway_cmd",
+    "me_cmd",
     "cost_cmd",
 )
 

@@ -17,6 +17,7 @@ import yaml
 
 from consumers.aggregates.pricing import PRICED_COST
 from consumers.errors import ConfigError
+from consumers.spend.runaway import RunawaySettings
 from schemas.catalogue import COST_USAGE
 
 BUDGETS_PATH_ENV = "CCSTREAM_BUDGETS"
@@ -76,6 +77,7 @@ class DashboardConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     default_user: Limit | None = None
     #: deny a developer (budget status endpoint) when the most specific set budget containing them is spent too
     enforce_set_budgets: bool = False
+    runaway: RunawaySettings = msgspec.field(default_factory=RunawaySettings)
     model_quotas: tuple[ModelQuota, ...] = ()
     source: str = ""
 

@@ -32,7 +32,11 @@ from consumers.dashboard.widgets.catalogue import widget
 from consumers.dashboard.widgets.context import WidgetContext
 from consumers.errors import CcstreamError, ConfigError
 from consumers.query.reader import DynamoRowReader, RowReader
+from consumers.spend.identity import NotAuthenticated, Resolver, oidc_resolver
+from consumers.spend.me import ByModel, my_figures
+from consumers.spend.me_page import me_html, unauthenticated_html
 from consumers.windows.definitions import parse_iso
+from schemas.ratecard import load_rate_card
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +92,8 @@ class DashboardServer:
         budget_check_interval_s: float = BUDGET_CHECK_INTERVAL_S,
         reader_factory: Callable[[], RowReader] | None = None,
         use_cloudwatch: bool = True,
+        me_resolver: Resolver | None = None,
+        me_by_model: ByModel | None = None,
     ) -> None:
         self.target = target
         self.names = names
@@ -98,6 +104,8 @@ class DashboardServer:
         self.budget_check_interval_s = budget_check_interval_s
         self._reader_factory = reader_factory
         self._use_cloudwatch = use_cloudwatch
+        self.me_resolver = me_resolver or oidc_resolver()
+        self.me_by_model = me_by_model
         self.charts = Charts(ChartCache())
         self._ddb = target.client("dynamodb")
         self._cloudwatch = target.client("cloudwatch")
@@ -135,6 +143,18 @@ class DashboardServer:
         except CcstreamError as exc:
             return 400, error_page(str(exc), req)
         return 200, page_html(req, rng, widgets, time.perf_counter() - started)
+
+    def render_me(self, authorization: str | None) -> tuple[int, str]:
+        """(HTTP status, HTML) of the authenticated developer's own page (`consumers/spend/me.py`)."""
+        try:
+            identity = self.me_resolver(authorization)
+        except NotAuthenticated as exc:
+            return 401, unauthenticated_html(str(exc))
+        card = load_rate_card()
+        figures = my_figures(
+            identity, self.config, DashboardData(self.reader()), self.clock_ms(), card.provenance(), self.me_by_model
+        )
+        return 200, me_html(figures, "signed in" if identity.kind != "dev" else "local development identity")
 
     def render_widget(self, widget_id: str, query: dict[str, list[str]]) -> tuple[int, str]:
         try:
@@ -234,6 +254,8 @@ def _handler_for(server: DashboardServer) -> type[BaseHTTPRequestHandler]:
                     self._send(*server.render_page(query))
                 elif parts.path.startswith("/widget/"):
                     self._send(*server.render_widget(parts.path.removeprefix("/widget/"), query))
+                elif parts.path == "/me":
+                    self._send(*server.render_me(self.headers.get("Authorization")))
                 elif parts.path == "/healthz":
                     self._send(200, "ok", "text/plain")
                 else:

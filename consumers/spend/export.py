@@ -15,9 +15,6 @@ from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
 from consumers.errors import ConfigError
 from consumers.query.api import query_metric
@@ -104,6 +101,9 @@ def to_csv(rows: list[ExportRow]) -> bytes:
 
 
 def to_parquet(rows: list[ExportRow]) -> bytes:
+    import pyarrow as pa  # not in the Lambda package: the monthly report writes CSV
+    import pyarrow.parquet as pq
+
     schema = pa.schema([(n, pa.float64() if n.endswith(("usd", "tokens")) else pa.string()) for n in COLUMNS])
     table = pa.table({n: [getattr(r, n) for r in rows] for n in COLUMNS}, schema=schema)
     sink = pa.BufferOutputStream()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -20,6 +22,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from consumers.aggregates.pricing import PRICED_COST
+from consumers.dashboard.alerts import ALERT_TOPIC_ENV
 from consumers.dashboard.data import DashboardData
 from consumers.ddb import to_ddb, with_backoff
 from consumers.spend.months import DAY_MS, MINUTE_MS
@@ -196,6 +199,15 @@ class MemoryEpisodeLedger:
 
 class Sender(Protocol):
     def __call__(self, alert: RunawayAlert) -> None: ...
+
+
+def sender_from_env(sns_client: Callable[[], Any]) -> Sender:
+    """SNS when `CCSTREAM_ALERT_TOPIC_ARN` is set, otherwise the log."""
+    topic = os.environ.get(ALERT_TOPIC_ENV, "").strip()
+    if not topic:
+        return lambda alert: log.warning("RUNAWAY ALERT %s: %s", alert.subject, alert.message.splitlines()[0])
+    client = sns_client()
+    return lambda alert: client.publish(TopicArn=topic, Subject=alert.subject, Message=alert.message)
 
 
 @dataclass(frozen=True)

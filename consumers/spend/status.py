@@ -4,7 +4,7 @@ The budget check (scheduled Lambda, `ccstream budgets`, the dashboard's minute l
 status of the month — `pk=BUDGET#<YYYY-MM>`, `sk=STATUS#<scope>#<name>` (names over 200 bytes as
 `sha256:<hex>`) — writing only the items whose decision or spend (to the cent or 0.1 % of the limit) changed
 since the last run. The status endpoint (`status_lambda.py`) then answers "may this developer call Claude now?"
-with one BatchGetItem: the developer's own budget decides (their limit is the most specific that applies); with
+with a few GetItems: the developer's own budget decides (their limit is the most specific that applies); with
 `enforce_set_budgets` the most specific spent set budget containing them (group, then team, then org) denies too.
 Enforcement is the caller's choice: the endpoint only says allow or deny, and why.
 """
@@ -138,28 +138,28 @@ class StatusStore:
         return len(puts)
 
     def get(self, month: Month, subjects: list[tuple[str, str]]) -> dict[tuple[str, str], StoredStatus]:
-        keys = [{"pk": {"S": f"BUDGET#{month.name}"}, "sk": {"S": status_sk(sc, n)}} for sc, n in subjects]
-        by_sk = {status_sk(sc, n): (sc, n) for sc, n in subjects}
+        """The stored statuses of `subjects` (a handful: the developer and their sets), read one by one."""
         out: dict[tuple[str, str], StoredStatus] = {}
-        request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}} if keys else {}
-        while request:
-            resp = with_backoff(functools.partial(self.client.batch_get_item, RequestItems=request), "BatchGetItem")
-            for raw in resp.get("Responses", {}).get(self.table, []):
-                item = from_ddb(raw)
-                subject = by_sk[str(item["sk"])]
-                runout = item.get("runout_ms")
-                out[subject] = StoredStatus(
-                    subject[0],
-                    subject[1],
-                    str(item.get("budget_kind", "cost")),
-                    _num(item.get("limit")),
-                    _num(item.get("spent")),
-                    _num(item.get("projected")),
-                    None if runout is None else int(runout),
-                    str(item.get("source", "")),
-                    int(_num(item.get("as_of_ms"))),
-                )
-            request = resp.get("UnprocessedKeys") or {}
+        for scope, name in subjects:
+            key = {"pk": {"S": f"BUDGET#{month.name}"}, "sk": {"S": status_sk(scope, name)}}
+            resp = with_backoff(
+                functools.partial(self.client.get_item, TableName=self.table, Key=key, ConsistentRead=True), "GetItem"
+            )
+            if "Item" not in resp:
+                continue
+            item = from_ddb(resp["Item"])
+            runout = item.get("runout_ms")
+            out[(scope, name)] = StoredStatus(
+                scope,
+                name,
+                str(item.get("budget_kind", "cost")),
+                _num(item.get("limit")),
+                _num(item.get("spent")),
+                _num(item.get("projected")),
+                None if runout is None else int(runout),
+                str(item.get("source", "")),
+                int(_num(item.get("as_of_ms"))),
+            )
         return out
 
 
