@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from consumers.aggregates.partials import WindowPartial
 from consumers.cli.common import EndpointOption, JsonOption, RegionOption, names, target
 from consumers.cli.dashboard_cmd import BudgetsOption, check_table
 from consumers.dashboard.alerts import ALERT_TOPIC_ENV, DynamoAlertLedger, check_budgets, notifier_from_env
@@ -20,6 +21,7 @@ from consumers.dashboard.data import DashboardData
 from consumers.errors import ConfigError
 from consumers.query.reader import DynamoRowReader
 from consumers.spend.months import Month, iso_day
+from consumers.spend.provenance import check_prices
 from consumers.spend.status import StatusStore
 from consumers.windows.definitions import iso
 from schemas.ratecard import load_rate_card
@@ -58,21 +60,27 @@ def budgets(
             now_ms = int(datetime.fromisoformat(as_of.replace("Z", "+00:00")).timestamp() * 1000)
         except ValueError:
             raise ConfigError(f"--as-of {as_of!r} is not an ISO time") from None
+    data = DashboardData(DynamoRowReader(client, table))
     result = check_budgets(
         config,
-        DashboardData(DynamoRowReader(client, table)),
+        data,
         DynamoAlertLedger(client, table),
         notifier_from_env(lambda: aws.client("sns")),
         now_ms,
     )
     stored = StatusStore(client, table).save(result.statuses, Month.parse(result.month), now_ms)
     card = load_rate_card()
+    month = Month.parse(result.month)
+    merged = WindowPartial()
+    for w in data.windows("1d", month.start_ms, month.end_ms).values():
+        merged.merge(w)
+    prices = check_prices(merged, card)
     if as_json:
         doc = {
             "month": result.month,
             "as_of": iso(now_ms),
             "cost": config.cost_metric,
-            "prices": card.provenance(),
+            "prices": card.provenance() | {"check": prices.to_json()},
             "budgets": [s.to_json() for s in result.statuses],
             "alerts_sent": [{"key": a.status.key, "threshold": a.threshold} for a in result.sent],
             "statuses_written": stored,
@@ -95,5 +103,10 @@ def budgets(
         )
     Console().print(view)
     typer.echo(f"cost = {config.cost_metric}, priced with {card.describe()}")
+    if not prices.matches:
+        typer.echo(
+            f"note: this month's stored cost ({prices.stored_usd:,.2f} USD) was not all priced with these prices "
+            f"(re-priced: {prices.repriced_usd:,.2f} USD); the consumers ran with other overrides for part of it"
+        )
     where = "to SNS" if os.environ.get(ALERT_TOPIC_ENV) else f"to the log (set {ALERT_TOPIC_ENV} for SNS)"
     typer.echo(f"{len(result.sent)} new alert(s) sent {where}")
