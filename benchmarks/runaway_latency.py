@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                     s = alerts[0][1].spike
                     print(
                         f"probe {i}: alert {latency:.1f} s after the loop's first export ({runs} CLI runs; "
-                        f"{s.rate_per_minute:,.0f} {s.metric}/min over {s.threshold:,.0f}){warm}"
+                        f"{s.rate_per_minute:,.2f} {s.metric}/min over {s.threshold:,.2f}){warm}"
                     )
         finally:
             stop_checks.set()
