@@ -86,17 +86,20 @@ def export_rows(reader: RowReader, by: str, from_ms: int, to_ms: int, rate_card:
 COLUMNS = tuple(f.name for f in fields(ExportRow))
 
 
+def _cell(name: str, value: object) -> object:
+    if isinstance(value, float) and name.endswith("usd"):
+        return f"{value:.2f}"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # a team or model name from telemetry must not become a spreadsheet formula
+    return value
+
+
 def to_csv(rows: list[ExportRow]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow(
-            [
-                f"{v:.2f}" if isinstance(v, float) and n.endswith("usd") else v
-                for n, v in zip(COLUMNS, astuple(r), strict=True)
-            ]
-        )
+        writer.writerow([_cell(n, v) for n, v in zip(COLUMNS, astuple(r), strict=True)])
     return out.getvalue().encode()
 
 

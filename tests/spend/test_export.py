@@ -73,3 +73,11 @@ def test_parquet_holds_the_csv_figures(
     assert {r["group"]: f"{r['cost_usd']:.2f}" for r in table} == {
         r["group"]: r["cost_usd"] for r in csv.DictReader(io.StringIO(out))
     }
+
+
+def test_csv_cells_never_become_formulas() -> None:
+    from consumers.spend.export import ExportRow, to_csv
+
+    row = ExportRow("2026-11-01", "2026-12-01", "team", '=HYPERLINK("http://x","y")', 1.005, 2.0, 3.0, 0.0, "c")
+    (parsed,) = list(csv.DictReader(io.StringIO(to_csv([row]).decode())))
+    assert parsed["group"] == "'" + row.group and parsed["cost_usd"] == f"{1.005:.2f}"
