@@ -14,12 +14,12 @@ import argparse
 from consumers.spend.backtest import Population, run, summary
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--teams", type=int, default=12)
     parser.add_argument("--seed", type=int, default=Population().seed)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     pop = Population(users=args.users, teams=args.teams, seed=args.seed)
     print(
         f"simulated quarter {pop.months[0]} … {pop.months[-1]}: {pop.users} developers in {pop.teams} teams, "
@@ -27,7 +27,8 @@ def main() -> None:
     )
     for line in summary(run(pop)):
         print(line)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -20,3 +20,11 @@ def test_more_days_seen_means_a_better_projection() -> None:
     by_day = run(Population(users=60, teams=4, seed=7)).by_day
     errors = [sorted(t.errors)[len(t.errors) // 2] for _, t in sorted(by_day.items())]
     assert errors[-1] < errors[0]  # day 25's median error is below day 5's
+
+
+def test_the_benchmark_script_prints_the_figures(capsys) -> None:  # type: ignore[no-untyped-def]
+    from benchmarks import spend_backtest
+
+    assert spend_backtest.main(["--users", "20", "--teams", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "overall: band held" in out and "as of day 25" in out and "20 developers in 3 teams" in out
