@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from schemas.prices import TOKEN_TYPE_COLUMN
 from schemas.ratecard import Endpoint, ModelRule, Quote, RateCard, load_rate_card, quote_for
 
 _ENDPOINTS: tuple[Endpoint, ...] = ("global", "geo", "regional", "api")
@@ -35,8 +36,16 @@ def _glob_regex(pattern: str) -> str:
     return f"^{out}$"
 
 
+def _per_million(q: Quote, token_type: str, share: float) -> float:
+    if token_type == "cacheCreation":
+        if share == 0:
+            return q.per_million["cache_write_5m"]
+        return (1 - share) * q.per_million["cache_write_5m"] + share * q.per_million["cache_write_1h"]
+    return q.per_million[TOKEN_TYPE_COLUMN[token_type]]
+
+
 def _types(q: Quote, share: float) -> str:
-    parts = " ".join(f"WHEN {_literal(t)} THEN {q.per_token(t, share)!r}" for t in _TYPES)
+    parts = " ".join(f"WHEN {_literal(t)} THEN {_per_million(q, t, share)!r}E-6" for t in _TYPES)
     return f"CASE {{type}} {parts} END"
 
 
@@ -65,7 +74,7 @@ def price_per_token_sql(
 ) -> str:
     """A Trino `CASE` expression giving USD per token (DOUBLE) for `model_column`/`type_column`.
 
-    Prices are written as Python float literals (`3e-06`), which Trino and DuckDB read as DOUBLE.
+    Prices are written per million tokens with an `E-6` exponent (`3.0E-6`), which Trino and DuckDB read as DOUBLE.
     """
     card = card or load_rate_card()
     for fam in card.table.families:
