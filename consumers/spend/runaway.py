@@ -64,9 +64,16 @@ def learn(hourly: dict[int, float], settings: RunawaySettings) -> Baseline:
     """A baseline from hour start → total of that hour (USD or tokens)."""
     peaks: dict[tuple[bool, int], float] = {}
     for start, total in hourly.items():
-        slot = _slot(start)
-        peaks[slot] = max(peaks.get(slot, 0.0), total / 60 * settings.burst)
+        add_hour(peaks, start, total, settings)
     return Baseline(peaks, max(peaks.values(), default=0.0))
+
+
+def add_hour(peaks: dict[tuple[bool, int], float], start: int, total: float, settings: RunawaySettings) -> None:
+    """Fold one hour's total into per-slot peaks (what `learn` does, one hour at a time)."""
+    if total <= 0:
+        return
+    slot = _slot(start)
+    peaks[slot] = max(peaks.get(slot, 0.0), total / 60 * settings.burst)
 
 
 def threshold(baseline: Baseline, ms: int, metric: str, settings: RunawaySettings) -> float:

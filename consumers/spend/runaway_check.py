@@ -14,19 +14,21 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from consumers.aggregates.partials import UserPartial, WindowPartial
 from consumers.aggregates.pricing import PRICED_COST
 from consumers.dashboard.alerts import ALERT_TOPIC_ENV
 from consumers.dashboard.data import DashboardData
 from consumers.ddb import to_ddb, with_backoff
+from consumers.query.reader import RowRecord
 from consumers.spend.months import DAY_MS, MINUTE_MS
-from consumers.spend.runaway import HOUR_MS, Baseline, Observed, RunawaySettings, Spike, detect, learn
+from consumers.spend.runaway import HOUR_MS, Baseline, Observed, RunawaySettings, Spike, add_hour, detect
 from consumers.windows.definitions import iso
 from schemas.catalogue import TOKEN_USAGE
 
@@ -43,27 +45,45 @@ class BaselineCache:
     by_subject: dict[tuple[str, str], dict[str, Baseline]] = field(default_factory=dict)
 
     def refresh(self, data: DashboardData, now_ms: int, settings: RunawaySettings) -> None:
+        """Learn from the hourly rows of the history, streamed one hour at a time (every shard's partials of an
+        hour merged, folded into per-slot peaks, then dropped): memory stays one hour of all subjects, not weeks."""
         hour = now_ms - now_ms % HOUR_MS
         if hour == self.hour_ms:
             return
-        hourly: dict[tuple[str, str], dict[str, dict[int, float]]] = {}
         start = hour - settings.history_days * DAY_MS
-        for h, up in data.users("1h", start, hour).items():
+        peaks: dict[tuple[str, str, str], dict[tuple[bool, int], float]] = {}
+        for h, up in _hours(data.reader.rows("U", "1h", start, hour), UserPartial):
             for user, entry in up.users.items():
-                per = hourly.setdefault(("user", user), {})
                 for name, metric in METRICS.items():
-                    per.setdefault(name, {})[h] = entry.sums.get(metric, 0.0)
+                    add_hour(peaks.setdefault(("user", user, name), {}), h, entry.sums.get(metric, 0.0), settings)
         if settings.teams:
-            for h, w in data.windows("1h", start, hour).items():
-                for (team,), sums in data.group(w, ("team.id",)).items():
-                    per = hourly.setdefault(("team", team), {})
+            for h, w in _hours(data.reader.rows("W", "1h", start, hour), WindowPartial):
+                for (team,), sums in w.group_by(("team.id",)).items():
                     for name, metric in METRICS.items():
-                        per.setdefault(name, {})[h] = sums.get(metric, 0.0)
-        self.by_subject = {s: {m: learn(series, settings) for m, series in per.items()} for s, per in hourly.items()}
+                        add_hour(peaks.setdefault(("team", team, name), {}), h, sums.get(metric, 0.0), settings)
+        by_subject: dict[tuple[str, str], dict[str, Baseline]] = {}
+        for (scope, subject, name), slots in peaks.items():
+            by_subject.setdefault((scope, subject), {})[name] = Baseline(slots, max(slots.values(), default=0.0))
+        self.by_subject = by_subject
         self.hour_ms = hour
 
     def of(self, scope: str, subject: str) -> dict[str, Baseline]:
         return self.by_subject.get((scope, subject), {})
+
+
+def _hours(rows: Iterator[RowRecord], kind: Any) -> Iterator[tuple[int, Any]]:
+    """(hour start, every shard's partials of that hour merged) from rows sorted by window start; `kind` is
+    UserPartial or WindowPartial."""
+    current, merged = -1, kind()
+    started = False
+    for _, key, doc in rows:
+        if key.start_ms != current:
+            if started:
+                yield current, merged
+            current, merged, started = key.start_ms, kind(), True
+        merged.merge(kind.from_doc(doc))
+    if started:
+        yield current, merged
 
 
 def observe(data: DashboardData, now_ms: int, settings: RunawaySettings) -> list[Observed]:

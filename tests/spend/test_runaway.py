@@ -126,3 +126,27 @@ def test_threshold_follows_the_hour_of_day() -> None:
     noon, night = MON_NOV_16 + 12 * HOUR, MON_NOV_16 + 3 * HOUR
     assert threshold(base, noon, "tokens", s) == pytest.approx(3 * 6e6 / 60 * 6)
     assert threshold(base, night, "tokens", s) == pytest.approx(max(500_000, 0.5 * 6e6 / 60 * 6))
+
+
+class TwoShards(Rows):
+    """Each hour's rows split over two shards (a developer's lines land on any shard): baselines must merge them."""
+
+    def rows(self, kind: str, size: str, from_ms: int, to_ms: int) -> Iterator[tuple[str, RowKey, dict[str, Any]]]:
+        for shard, key, doc in super().rows(kind, size, from_ms, to_ms):
+            if kind == "U":
+                whole = UserPartial.from_doc(doc)
+                for name in ("shard-0", "shard-1"):
+                    half = {u: UserEntry({m: v / 2 for m, v in e.sums.items()}, set()) for u, e in whole.users.items()}
+                    yield name, key, UserPartial(half).to_doc()
+            else:
+                yield shard, key, doc
+
+
+def test_baselines_merge_every_shard_of_an_hour() -> None:
+    rows = TwoShards()
+    tuesday = MON_NOV_16 - 6 * DAY
+    rows.add("1h", tuesday + 10 * HOUR, "dev01@example.com", 6e6)
+    cache = BaselineCache()
+    cache.refresh(DashboardData(rows), MON_NOV_16 + 10 * HOUR, RunawaySettings())
+    base = cache.of("user", "dev01@example.com")["tokens"]
+    assert base.overall == pytest.approx(6e6 / 60 * 6)  # not half of it
