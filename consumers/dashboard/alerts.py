@@ -30,6 +30,10 @@ ALERT_TOPIC_ENV = "CCSTREAM_ALERT_TOPIC_ARN"
 ALERT_TTL_AFTER_MONTH_S = 400 * 86400
 
 
+#: The "threshold" of a forecast alert: the month-end forecast's low bound is over the limit, before spend is.
+FORECAST = 0
+
+
 @dataclass(frozen=True)
 class Alert:
     month: str
@@ -39,7 +43,8 @@ class Alert:
     @property
     def subject(self) -> str:
         s = self.status
-        return f"ccstream budget {self.threshold}%: {s.scope} {s.name} {s.kind} {self.month}"[:100]
+        what = "forecast over" if self.threshold == FORECAST else f"{self.threshold}%"
+        return f"ccstream budget {what}: {s.scope} {s.name} {s.kind} {self.month}"[:100]
 
     @property
     def message(self) -> str:
@@ -50,8 +55,13 @@ class Alert:
             if s.exhaustion_ms is not None
             else "not this month"
         )
+        reached = (
+            f"is forecast to be exceeded (even the 90% band's low end, {s.projected_low:,.2f}, is over the limit)"
+            if self.threshold == FORECAST
+            else f"has reached {self.threshold}%"
+        )
         text = (
-            f"The {s.kind} budget of {s.scope} {s.name} for {self.month} has reached {self.threshold}%: "
+            f"The {s.kind} budget of {s.scope} {s.name} for {self.month} {reached}: "
             f"{s.spent:,.2f} of {s.limit:,.2f} {unit} ({s.share * 100:.1f}%). Expected {s.burn_per_day:,.2f} "
             f"{unit}/day, month-end forecast {s.projected_month_total:,.2f} (90% band {s.projected_low:,.2f}"
             f"–{s.projected_high:,.2f}), runs out: {when}."
@@ -175,12 +185,14 @@ def month_statuses(config: DashboardConfig, data: DashboardData, month: Month, a
 def check_budgets(
     config: DashboardConfig, data: DashboardData, ledger: AlertLedger, notifier: Notifier, now_ms: int
 ) -> CheckResult:
-    """Evaluate this month's budgets and send one alert per newly crossed threshold."""
+    """Evaluate this month's budgets and send one alert per newly crossed threshold, and one per budget and month
+    whose month-end forecast is over its limit with the band's low end (`forecast_alerts`) before it is spent."""
     month = Month.containing(now_ms)
     statuses = month_statuses(config, data, month, now_ms)
     sent = []
     for st in statuses:
-        for threshold in st.crossed(config.thresholds):
+        forecast_over = config.forecast_alerts and st.projected_low >= st.limit and not st.over
+        for threshold in [*([FORECAST] if forecast_over else []), *st.crossed(config.thresholds)]:
             alert = Alert(month.name, threshold, st)
             if ledger.claim(alert, now_ms):
                 try:

@@ -77,6 +77,8 @@ class DashboardConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     default_user: Limit | None = None
     #: deny a developer (budget status endpoint) when the most specific set budget containing them is spent too
     enforce_set_budgets: bool = False
+    #: alert once per budget and month when even the forecast band's low end is over the limit
+    forecast_alerts: bool = True
     runaway: RunawaySettings = msgspec.field(default_factory=RunawaySettings)
     model_quotas: tuple[ModelQuota, ...] = ()
     source: str = ""

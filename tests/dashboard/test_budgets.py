@@ -234,3 +234,21 @@ def test_example_config_loads_and_bad_files_say_how_to_fix(tmp_path: Path, monke
     assert load_config().teams["t"].monthly_tokens == 10
     monkeypatch.delenv("CCSTREAM_BUDGETS_JSON")
     assert not load_config().has_budgets
+
+
+def test_a_confident_forecast_over_the_limit_alerts_once_before_the_spend_does() -> None:
+    config = DashboardConfig(teams={"payments": Limit(monthly_cost_usd=200.0)})
+    days = {("W", NOV_1 + d * DAY): team_window({"payments": (8.5, 0.0)}).to_doc() for d in range(10)}
+    ledger, sent = MemoryAlertLedger(), []
+    now = NOV_1 + 10 * DAY  # 85 spent, 8.5 every day: 255 by the month's end, no spread
+    first = check_budgets(config, DashboardData(MonthReader(days)), ledger, LogNotifier(sent.append), now)
+    assert [(a.status.key, a.threshold) for a in first.sent] == [("team#payments#cost", 0)]
+    assert first.sent[0].subject == "ccstream budget forecast over: team payments cost 2026-11"
+    assert "is forecast to be exceeded" in first.sent[0].message
+    again = check_budgets(config, DashboardData(MonthReader(days)), ledger, LogNotifier(sent.append), now + DAY)
+    assert again.sent == []  # once per budget and month
+    off = DashboardConfig(teams=config.teams, forecast_alerts=False)
+    assert (
+        check_budgets(off, DashboardData(MonthReader(days)), MemoryAlertLedger(), LogNotifier(sent.append), now).sent
+        == []
+    )
