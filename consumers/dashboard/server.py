@@ -35,6 +35,8 @@ from consumers.query.reader import DynamoRowReader, RowReader
 from consumers.spend.identity import NotAuthenticated, Resolver, oidc_resolver
 from consumers.spend.me import ByModel, my_figures
 from consumers.spend.me_page import me_html, unauthenticated_html
+from consumers.spend.months import Month
+from consumers.spend.status import StatusStore
 from consumers.windows.definitions import parse_iso
 from schemas.ratecard import load_rate_card
 
@@ -170,8 +172,16 @@ class DashboardServer:
         data = DashboardData(self.reader())
         ledger = DynamoAlertLedger(self._ddb, self.names.table)
         notifier = notifier_from_env(lambda: self.target.client("sns"))
-        result = check_budgets(self.config, data, ledger, notifier, self.clock_ms())
-        log.info("budget check %s: %d budgets, %d alerts sent", result.month, len(result.statuses), len(result.sent))
+        now_ms = self.clock_ms()
+        result = check_budgets(self.config, data, ledger, notifier, now_ms)
+        written = StatusStore(self._ddb, self.names.table).save(result.statuses, Month.parse(result.month), now_ms)
+        log.info(
+            "budget check %s: %d budgets, %d alerts sent, %d statuses stored",
+            result.month,
+            len(result.statuses),
+            len(result.sent),
+            written,
+        )
 
     # ------------------------------------------------------------------------------------------------ lifecycle
     @property
