@@ -36,7 +36,8 @@ def cost_by_team(ctx: WidgetContext) -> WidgetResult:
         value=values["total"],
         values=values,
         body=svg + table(("department", "team", "cost (list price)", "cost (Claude Code)"), rows, (2, 3)),
-        note=f"cost = {ctx.config.cost_metric} (config cost_source); departments and teams as in the data",
+        note=f"cost = {ctx.config.cost_metric} (config cost_source; rate card {load_rate_card().card_id}); "
+        "departments and teams as in the data",
     )
 
 
