@@ -48,3 +48,8 @@ def test_budgets_json_names_and_checks_its_prices(
         .stdout.splitlines()[-1]
     )
     assert doc2["statuses_written"] == 0 and doc2["alerts_sent"] == []  # nothing changed, nothing repeated
+    human = CliRunner().invoke(
+        app, [a for a in args if a != "--json"] + ["--endpoint-url", month_table.target.endpoint_url or ""]
+    )
+    assert human.exit_code == 0, human.output
+    assert "search" in human.stdout and "priced with rate card" in human.stdout and "budgets 2026-11" in human.stdout

@@ -137,3 +137,8 @@ def test_me_command_prints_my_figures(month_table: MonthTable, lake: Path, monke
     assert doc["user"] == ANN and doc["month_to_date"]["usd"] == pytest.approx(usd, abs=1e-6)
     assert doc["month_to_date"]["tokens"] == pytest.approx(tokens)
     assert {m["model"] for m in doc["by_model"]} == {p.model for p in month_table.points if p.user == ANN}
+    human = runner.invoke(
+        app, [a for a in args if a != "--json"] + ["--endpoint-url", month_table.target.endpoint_url or ""]
+    )
+    assert human.exit_code == 0, human.output
+    assert human.stdout.startswith(f"{ANN} (dev), 2026-11") and f"{usd:>12,.2f} USD" in human.stdout
