@@ -60,7 +60,8 @@ AGENT_TURN = Usage(
 )
 
 
-HISTORY_TOKENS_PER_HOUR = 20_000_000.0  # output tokens: ~300 USD an hour at list price, a heavy day
+#: a heavy developer's busy hour: 20M cache-read and 2M output tokens (~36 USD at list price)
+HISTORY_HOUR = {"cacheRead": 20_000_000.0, "output": 2_000_000.0}
 
 
 def seed_history(client: Any, table: str, user_id: str, team: str, now_ms: int) -> int:
@@ -72,14 +73,9 @@ def seed_history(client: Any, table: str, user_id: str, team: str, now_ms: int) 
         day = now_ms - now_ms % day_ms - d * day_ms
         for h in range(centre - 3, centre + 3):
             ts = day + (h % 24) * hour_ms + 1_800_000
-            attrs = {
-                "user.id": user_id,
-                "team.id": team,
-                "department": "bench",
-                "model": SEED_MODEL,
-                "type": "cacheRead",
-            }
-            lines.append((ts, emf_line(ts, attrs, {TOKENS: HISTORY_TOKENS_PER_HOUR})))
+            for typ, tokens in HISTORY_HOUR.items():
+                attrs = {"user.id": user_id, "team.id": team, "department": "bench", "model": SEED_MODEL, "type": typ}
+                lines.append((ts, emf_line(ts, attrs, {TOKENS: tokens})))
     lines.sort()
     stores = MemoryStores()
     shard = "shardId-history-seed"
@@ -189,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
                     starts = [t for t, b in mine if any(pt.metric == TOKENS for pt in oracle.metric_points([b]))]
                     alerts = [(t, a) for t, a in sent[first_sent:] if a.spike.scope == "user"]
                     if not starts or not alerts:
-                        print(f"probe {i}: no alert within {args.give_up_s:.0f} s ({runs} CLI runs)")
+                        other = [f"{a.spike.key} {a.spike.metric}" for _, a in sent[first_sent:]]
+                        print(
+                            f"probe {i}: no user alert within {args.give_up_s:.0f} s ({runs} CLI runs; sent: {other})"
+                        )
                         continue
                     latency = alerts[0][0] - starts[0]
                     warm = " (warm-up, not counted)" if i < args.warmup else ""
