@@ -4,8 +4,10 @@ The rate ahead is learnt from the subject's recent complete days (`HISTORY_DAYS`
 separately for weekdays and weekends (UTC), because developers mostly spend on weekdays. The projection is what is
 spent so far plus the expected spend of the rest of today and of every remaining day by its kind. The band treats
 each remaining day as an independent draw with that kind's day-to-day variance, plus the uncertainty of the learnt
-mean: projection ± z·sd, z = 1.645 (a nominal 90 % band), never below what is already spent. Days before the
-subject's first active day in the history are not counted (a developer who started last Tuesday has no idle weeks).
+mean: projection ± t·sd, a nominal 90 % band (t: the 95th percentile of Student's t with n - 1 degrees of freedom,
+n the fewer days of the two kinds; few days of history mean a wider band), never below what is already spent. Days
+before the subject's first active day in the history are not counted (a developer who started last Tuesday has no
+idle weeks).
 Works the same for USD and tokens. `benchmarks/spend_backtest.py` measures how often the band holds.
 """
 
@@ -18,6 +20,19 @@ from consumers.spend.months import DAY_MS, Month, day_of, is_weekend
 
 HISTORY_DAYS = 28
 Z_90 = 1.645
+#: 95th percentile of Student's t for 1 … 30 degrees of freedom (standard table); beyond, the normal's 1.645
+T_95 = (
+    6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812,
+    1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725,
+    1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697,
+)  # fmt: skip
+
+
+def band_multiplier(days: int) -> float:
+    """The one-sided 95 % quantile for a mean learnt from `days` days (Student's t, n - 1 degrees of freedom)."""
+    if days <= 1:
+        return T_95[0]
+    return T_95[days - 2] if days - 1 <= len(T_95) else Z_90
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,7 @@ def day_rates(daily: dict[int, float], today: int, history_days: int = HISTORY_D
 
 
 def forecast(
-    daily: dict[int, float], month: Month, as_of_ms: int, limit: float | None = None, z: float = Z_90
+    daily: dict[int, float], month: Month, as_of_ms: int, limit: float | None = None, z: float | None = None
 ) -> Forecast:
     """Projection of `daily` (day start → amount; today's entry is the day so far) to the end of `month`."""
     as_of_ms = min(max(as_of_ms, month.start_ms), month.end_ms)
@@ -94,6 +109,8 @@ def forecast(
             var += weight * weight * rate.var / rate.n
     projected = spent + expected
     sd = math.sqrt(var)
+    if z is None:
+        z = band_multiplier(min((r.n for r in (weekday, weekend) if r.n), default=1))
     runout = _runout(spent, remaining, as_of_ms, limit)
     return Forecast(
         spent, projected, max(spent, projected - z * sd), projected + z * sd, weekday.mean, weekend.mean, runout, used

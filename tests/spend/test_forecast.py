@@ -15,7 +15,8 @@ from consumers.spend.forecast import forecast
 from consumers.spend.months import DAY_MS, Month
 
 NOV = Month.parse("2026-11")  # 2026-11-01 is a Sunday
-Z = 1.645
+#: one-sided 95 % quantiles of Student's t (standard table) by degrees of freedom
+T95 = {7: 1.895, 19: 1.729}
 
 
 def weekend(day: int) -> bool:
@@ -75,9 +76,10 @@ def test_band_from_day_to_day_spread_and_uncertainty_of_the_mean() -> None:
     w_we = sum(w for w, is_we in ahead if is_we)
     var = sum(w * w * (v_we if is_we else v_wd) for w, is_we in ahead)
     var += w_wd**2 * v_wd / len(wd) + w_we**2 * v_we / len(we)
+    t = T95[min(len(wd), len(we)) - 1]  # 20 weekdays, 8 weekend days: 7 degrees of freedom
     assert f.projected == pytest.approx(projected)
-    assert f.high == pytest.approx(projected + Z * math.sqrt(var))
-    assert f.low == pytest.approx(max(spent, projected - Z * math.sqrt(var)))
+    assert f.high == pytest.approx(projected + t * math.sqrt(var))
+    assert f.low == pytest.approx(max(spent, projected - t * math.sqrt(var)))
     assert f.low < f.projected < f.high
 
 
