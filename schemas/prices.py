@@ -1,7 +1,9 @@
-"""The dated model price table (`prices.json`), matched on model id with Bedrock prefixes stripped.
+"""The dated model rate card (`prices.json`): list prices per model family and token type, and Bedrock's rule.
 
-`price_per_token(model, token_type)` gives USD per token for a `claude_code.token.usage` data point, or None when
-the model is not in the table (the caller counts it as unpriced rather than guessing).
+`PriceTable.price_per_token(model, token_type)` is the Anthropic API list price of a `claude_code.token.usage`
+data point (Bedrock prefixes stripped), or None when no family matches: the caller counts such tokens as unpriced
+rather than guessing. What a customer is billed (Bedrock endpoint premium, negotiated rates, the 5 m / 1 h cache
+write split) is `schemas.ratecard.RateCard`, which builds on this table.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
-#: token.usage `type` → price column
+#: token.usage `type` → price column (cacheCreation is split between the two cache-write columns by the rate card)
 TOKEN_TYPE_COLUMN = {
     "input": "input",
     "output": "output",
     "cacheRead": "cache_read",
     "cacheCreation": "cache_write_5m",
 }
+PRICE_COLUMNS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +31,18 @@ class PriceFamily:
     family: str
     pattern: re.Pattern[str]
     per_million: dict[str, float]
+    #: Bedrock charges geographic and in-Region endpoints of this family more than global ones.
+    regional_premium: bool = False
+
+
+@dataclass(frozen=True)
+class BedrockRule:
+    """How a Bedrock model id's prefix selects the endpoint kind, and the premium of non-global endpoints."""
+
+    global_prefixes: tuple[str, ...] = ("global.",)
+    geo_prefixes: tuple[str, ...] = ()
+    regional_prefixes: tuple[str, ...] = ("anthropic.",)
+    regional_premium: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,9 +50,16 @@ class PriceTable:
     effective_date: str
     strip_prefixes: tuple[str, ...]
     families: tuple[PriceFamily, ...]
+    version: str = ""
+    source: str = ""
+    cache_write_1h_share: float = 0.0
+    bedrock: BedrockRule = BedrockRule()
 
     def family_of(self, model: str) -> PriceFamily | None:
         return _family_of(self, model)
+
+    def family_named(self, name: str) -> PriceFamily | None:
+        return next((f for f in self.families if f.family == name), None)
 
     def price_per_token(self, model: str, token_type: str) -> float | None:
         column = TOKEN_TYPE_COLUMN.get(token_type)
@@ -66,15 +90,36 @@ def _family_of(table: PriceTable, model: str) -> PriceFamily | None:
     return None
 
 
-@cache
-def load_prices() -> PriceTable:
-    doc = json.loads(resources.files("schemas").joinpath("prices.json").read_text())
+def parse_prices(doc: dict[str, Any]) -> PriceTable:
     fams = tuple(
         PriceFamily(
             f["family"],
             re.compile(f["pattern"]),
-            {k: float(f[k]) for k in ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output")},
+            {k: float(f[k]) for k in PRICE_COLUMNS},
+            bool(f.get("bedrock_regional_premium", False)),
         )
         for f in doc["families"]
     )
-    return PriceTable(doc["effective_date"], tuple(doc["strip_prefixes"]), fams)
+    b = doc.get("bedrock") or {}
+    rule = BedrockRule(
+        tuple(b.get("global_prefixes", ("global.",))),
+        tuple(b.get("geo_prefixes", ())),
+        tuple(b.get("regional_prefixes", ("anthropic.",))),
+        float(b.get("regional_premium", 0.0)),
+    )
+    return PriceTable(
+        doc["effective_date"],
+        tuple(doc["strip_prefixes"]),
+        fams,
+        str(doc.get("version", doc["effective_date"])),
+        str(doc.get("source", "")),
+        float(doc.get("cache_write_1h_share", 0.0)),
+        rule,
+    )
+
+
+@cache
+def load_prices(path: str | None = None) -> PriceTable:
+    """The packaged rate card, or the one at `path` (a newer dated card a customer keeps next to its config)."""
+    text = Path(path).read_text() if path else resources.files("schemas").joinpath("prices.json").read_text()
+    return parse_prices(json.loads(text))

@@ -26,6 +26,11 @@ COMMAND_MODULES = (
     "reconcile_cmd",
     "athena_cmd",
     "dashboard_cmd",
+    "budgets_cmd",
+    "bill_cmd",
+    "export_cmd",
+    "runaway_cmd",
+    "me_cmd",
     "cost_cmd",
 )
 

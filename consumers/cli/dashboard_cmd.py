@@ -1,25 +1,24 @@
-"""`ccstream dashboard` (the local web dashboard) and `ccstream budgets` (check budgets once, alert on crossings)."""
+"""`ccstream dashboard`: the local web dashboard (`ccstream budgets` is `budgets_cmd.py`)."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from consumers.cli.common import EndpointOption, JsonOption, RegionOption, names, target
+from consumers.athena.engine import open_engine
+from consumers.athena.pricing_sql import price_per_token_sql
+from consumers.aws import AwsTarget
+from consumers.cli.common import EndpointOption, RegionOption, names, target
 from consumers.config import Names
-from consumers.dashboard.alerts import ALERT_TOPIC_ENV, DynamoAlertLedger, check_budgets, notifier_from_env
-from consumers.dashboard.config import BUDGETS_PATH_ENV, load_config
-from consumers.dashboard.data import DashboardData
+from consumers.dashboard.config import BUDGETS_PATH_ENV
 from consumers.dashboard.server import DEFAULT_PORT, DashboardServer
 from consumers.errors import ConfigError
-from consumers.query.reader import DynamoRowReader
+from consumers.spend.identity import DEV_USER_ENV, dev_resolver
+from consumers.spend.me import ByModel, lake_by_model
+from consumers.spend.months import Month
 
 BudgetsOption = typer.Option(
     None,
@@ -33,10 +32,9 @@ BudgetsOption = typer.Option(
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("dashboard")(dashboard)
-    app.command("budgets")(budgets)
 
 
-def _check_table(client: object, table: str, where: str) -> None:
+def check_table(client: object, table: str, where: str) -> None:
     try:
         client.describe_table(TableName=table)  # type: ignore[attr-defined]
     except Exception as exc:
@@ -44,6 +42,16 @@ def _check_table(client: object, table: str, where: str) -> None:
             f"cannot read table {table} at {where}: {exc}. Start the pipeline first (`ccstream up`, or "
             "`ccstream deploy` against an emulator), or point --endpoint-url / CCSTREAM_TABLE at it."
         ) from None
+
+
+def lake_me_by_model(aws: AwsTarget, deployment: Names) -> ByModel:
+    """The /me page's by-model rows from the lake (mirrored afresh per request on an emulator; Athena on AWS)."""
+
+    def rows(user: str, month: Month) -> list[tuple[str, float | None, float]]:
+        engine = open_engine(aws, deployment, "auto")
+        return lake_by_model(lambda sql: engine.run(sql).records(), price_per_token_sql())(user, month)
+
+    return rows
 
 
 def dashboard(
@@ -57,9 +65,19 @@ def dashboard(
     CCSTREAM_ALERT_TOPIC_ARN is set). Ctrl-C stops."""
     aws = target(endpoint_url, region)
     deployment: Names = names()
-    _check_table(aws.client("dynamodb"), deployment.table, aws.endpoint_url or f"AWS {aws.region}")
-    server = DashboardServer(aws, deployment, port, budgets_path=budgets_path)
+    check_table(aws.client("dynamodb"), deployment.table, aws.endpoint_url or f"AWS {aws.region}")
+    dev_user = os.environ.get(DEV_USER_ENV, "").strip()
+    server = DashboardServer(
+        aws,
+        deployment,
+        port,
+        budgets_path=budgets_path,
+        me_resolver=dev_resolver(dev_user) if dev_user else None,
+        me_by_model=lake_me_by_model(aws, deployment),
+    )
     url = server.start()
+    if dev_user:
+        typer.echo(f"/me shows {dev_user} to every request (${DEV_USER_ENV}: for a dashboard on your own machine only)")
     config = server.config
     typer.echo(f"dashboard: {url}  (table {deployment.table} at {aws.endpoint_url or 'AWS ' + aws.region})")
     if config.has_budgets:
@@ -73,68 +91,3 @@ def dashboard(
         typer.echo("stopping")
     finally:
         server.stop()
-
-
-def budgets(
-    budgets_path: Path | None = BudgetsOption,
-    as_json: bool = JsonOption,
-    endpoint_url: str | None = EndpointOption,
-    region: str | None = RegionOption,
-) -> None:
-    """Check this month's budgets once: print spend, burn rate and projected exhaustion, and alert (once per
-    threshold per month) on every threshold crossed."""
-    config = load_config(budgets_path)
-    if not config.has_budgets:
-        raise ConfigError(
-            f"no budgets configured: pass --budgets FILE or set {BUDGETS_PATH_ENV} (copy budgets.example.yaml)"
-        )
-    aws = target(endpoint_url, region)
-    table = names().table
-    client = aws.client("dynamodb")
-    _check_table(client, table, aws.endpoint_url or f"AWS {aws.region}")
-    now_ms = int(time.time() * 1000)
-    result = check_budgets(
-        config,
-        DashboardData(DynamoRowReader(client, table)),
-        DynamoAlertLedger(client, table),
-        notifier_from_env(lambda: aws.client("sns")),
-        now_ms,
-    )
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "month": result.month,
-                    "budgets": [
-                        {
-                            "scope": s.scope,
-                            "name": s.name,
-                            "kind": s.kind,
-                            "limit": s.limit,
-                            "spent": s.spent,
-                            "share": s.share,
-                            "burn_per_day": s.burn_per_day,
-                            "exhaustion_ms": s.exhaustion_ms,
-                        }
-                        for s in result.statuses
-                    ],
-                    "alerts_sent": [{"key": a.status.key, "threshold": a.threshold} for a in result.sent],
-                }
-            )
-        )
-        return
-    view = Table(title=f"budgets {result.month} (month to date)")
-    for col in ("budget", "kind", "spent", "limit", "used", "burn/day"):
-        view.add_column(col, justify="left" if col in ("budget", "kind") else "right")
-    for s in sorted(result.statuses, key=lambda s: -s.share):
-        view.add_row(
-            f"{s.scope}: {s.name}",
-            s.kind,
-            f"{s.spent:,.2f}",
-            f"{s.limit:,.2f}",
-            f"{s.share * 100:.1f}%",
-            f"{s.burn_per_day:,.2f}",
-        )
-    Console().print(view)
-    where = "to SNS" if os.environ.get(ALERT_TOPIC_ENV) else f"to the log (set {ALERT_TOPIC_ENV} for SNS)"
-    typer.echo(f"{len(result.sent)} new alert(s) sent {where}")

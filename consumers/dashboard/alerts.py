@@ -18,8 +18,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from consumers.aggregates.partials import UserPartial, WindowPartial
-from consumers.dashboard.budgets import BudgetStatus, Month, evaluate
+from consumers.dashboard.budgets import BudgetStatus, Month, evaluate, month_series
 from consumers.dashboard.config import DashboardConfig
 from consumers.dashboard.data import DashboardData
 from consumers.sink.dynamodb import to_ddb, with_backoff
@@ -31,6 +30,10 @@ ALERT_TOPIC_ENV = "CCSTREAM_ALERT_TOPIC_ARN"
 ALERT_TTL_AFTER_MONTH_S = 400 * 86400
 
 
+#: The "threshold" of a forecast alert: the month-end forecast's low bound is over the limit, before spend is.
+FORECAST = 0
+
+
 @dataclass(frozen=True)
 class Alert:
     month: str
@@ -40,7 +43,8 @@ class Alert:
     @property
     def subject(self) -> str:
         s = self.status
-        return f"ccstream budget {self.threshold}%: {s.scope} {s.name} {s.kind} {self.month}"[:100]
+        what = "forecast over" if self.threshold == FORECAST else f"{self.threshold}%"
+        return f"ccstream budget {what}: {s.scope} {s.name} {s.kind} {self.month}"[:100]
 
     @property
     def message(self) -> str:
@@ -51,10 +55,16 @@ class Alert:
             if s.exhaustion_ms is not None
             else "not this month"
         )
+        reached = (
+            f"is forecast to be exceeded (even the 90% band's low end, {s.projected_low:,.2f}, is over the limit)"
+            if self.threshold == FORECAST
+            else f"has reached {self.threshold}%"
+        )
         text = (
-            f"The {s.kind} budget of {s.scope} {s.name} for {self.month} has reached {self.threshold}%: "
-            f"{s.spent:,.2f} of {s.limit:,.2f} {unit} ({s.share * 100:.1f}%). Burn rate {s.burn_per_day:,.2f} "
-            f"{unit}/day, projected month total {s.projected_month_total:,.2f}, exhausted: {when}."
+            f"The {s.kind} budget of {s.scope} {s.name} for {self.month} {reached}: "
+            f"{s.spent:,.2f} of {s.limit:,.2f} {unit} ({s.share * 100:.1f}%). Expected {s.burn_per_day:,.2f} "
+            f"{unit}/day, month-end forecast {s.projected_month_total:,.2f} (90% band {s.projected_low:,.2f}"
+            f"–{s.projected_high:,.2f}), runs out: {when}."
         )
         detail = {
             "month": self.month,
@@ -65,6 +75,9 @@ class Alert:
             "limit": s.limit,
             "spent": s.spent,
             "burn_per_day": s.burn_per_day,
+            "projected_month_total": s.projected_month_total,
+            "projected_low": s.projected_low,
+            "projected_high": s.projected_high,
             "exhaustion_ms": s.exhaustion_ms,
         }
         return f"{text}\n\n{json.dumps(detail, sort_keys=True)}"
@@ -165,26 +178,21 @@ class CheckResult:
 
 
 def month_statuses(config: DashboardConfig, data: DashboardData, month: Month, as_of_ms: int) -> list[BudgetStatus]:
-    """Budget statuses of `month` as of `as_of_ms`, from its 1d rows."""
-    window = data.windows("1d", month.start_ms, month.end_ms)
-    users = data.users("1d", month.start_ms, month.end_ms)
-    merged_w, merged_u = WindowPartial(), UserPartial()
-    for p in window.values():
-        merged_w.merge(p)
-    for u in users.values():
-        merged_u.merge(u)
-    return evaluate(config, merged_w, merged_u, month, as_of_ms)
+    """Budget statuses of `month` as of `as_of_ms`, from the 1d rows of the month and the weeks before it."""
+    return evaluate(config, month_series(config, data, month, as_of_ms), month, as_of_ms)
 
 
 def check_budgets(
     config: DashboardConfig, data: DashboardData, ledger: AlertLedger, notifier: Notifier, now_ms: int
 ) -> CheckResult:
-    """Evaluate this month's budgets and send one alert per newly crossed threshold."""
+    """Evaluate this month's budgets and send one alert per newly crossed threshold, and one per budget and month
+    whose month-end forecast is over its limit with the band's low end (`forecast_alerts`) before it is spent."""
     month = Month.containing(now_ms)
     statuses = month_statuses(config, data, month, now_ms)
     sent = []
     for st in statuses:
-        for threshold in st.crossed(config.thresholds):
+        forecast_over = config.forecast_alerts and st.projected_low >= st.limit and not st.over
+        for threshold in [*([FORECAST] if forecast_over else []), *st.crossed(config.thresholds)]:
             alert = Alert(month.name, threshold, st)
             if ledger.claim(alert, now_ms):
                 try:

@@ -1,4 +1,4 @@
-"""The dashboard's configuration file: monthly budgets per team and per user, and per-model quotas.
+"""The dashboard's configuration file: monthly budgets per org, team, group and user, and per-model quotas.
 
 YAML (or JSON) shaped like `budgets.example.yaml` at the repository root. Found, in this order, at `--budgets PATH`,
 `$CCSTREAM_BUDGETS` (a path), or `$CCSTREAM_BUDGETS_JSON` (the document itself, for the Lambda functions). No file
@@ -17,6 +17,7 @@ import yaml
 
 from consumers.aggregates.pricing import PRICED_COST
 from consumers.errors import ConfigError
+from consumers.spend.runaway import RunawaySettings
 from schemas.catalogue import COST_USAGE
 
 BUDGETS_PATH_ENV = "CCSTREAM_BUDGETS"
@@ -39,6 +40,16 @@ class Limit(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
                 raise ValueError(f"{name} must be positive, got {value}")
 
 
+class ScopeLimit(Limit, forbid_unknown_fields=True, frozen=True):
+    """A budget for a set of developers: the set's own monthly total, and optionally a `per_user` default for each
+    member. Team members are known from telemetry (`team.id`) for the set's total; `members` (e-mails or user.ids)
+    says who the `per_user` default applies to, and who makes up a group. A developer's identity groups (OIDC)
+    also count as group membership where the caller knows them (the budget status endpoint)."""
+
+    members: tuple[str, ...] = ()
+    per_user: Limit | None = None
+
+
 class ModelQuota(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Quota of the models whose id matches `match` (shell pattern, e.g. `*claude-sonnet-4-5*`).
 
@@ -59,9 +70,16 @@ class ModelQuota(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class DashboardConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     cost_source: str = "price_table"
     thresholds: tuple[int, ...] = (80, 90, 100)
-    teams: dict[str, Limit] = msgspec.field(default_factory=dict)
+    org: ScopeLimit | None = None
+    teams: dict[str, ScopeLimit] = msgspec.field(default_factory=dict)
+    groups: dict[str, ScopeLimit] = msgspec.field(default_factory=dict)
     users: dict[str, Limit] = msgspec.field(default_factory=dict)
     default_user: Limit | None = None
+    #: deny a developer (budget status endpoint) when the most specific set budget containing them is spent too
+    enforce_set_budgets: bool = False
+    #: alert once per budget and month when even the forecast band's low end is over the limit
+    forecast_alerts: bool = True
+    runaway: RunawaySettings = msgspec.field(default_factory=RunawaySettings)
     model_quotas: tuple[ModelQuota, ...] = ()
     source: str = ""
 
@@ -77,13 +95,44 @@ class DashboardConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     @property
     def has_budgets(self) -> bool:
-        return bool(self.teams or self.users or self.default_user)
+        return bool(self.org or self.teams or self.groups or self.users or self.default_user)
+
+    @property
+    def has_per_user_default(self) -> bool:
+        sets = [*self.teams.values(), *self.groups.values(), *([self.org] if self.org else [])]
+        return self.default_user is not None or any(getattr(s, "per_user", None) is not None for s in sets)
+
+    def sets_of(self, user: str, groups: tuple[str, ...] = ()) -> list[tuple[str, str, ScopeLimit]]:
+        """The budgets of sets containing `user`, most specific first: groups, then teams, then the org."""
+        out: list[tuple[str, str, ScopeLimit]] = [
+            ("group", name, g) for name, g in self.groups.items() if user in _members(g) or name in groups
+        ]
+        out += [("team", name, t) for name, t in self.teams.items() if user in _members(t)]
+        if self.org is not None:
+            out.append(("org", "org", self.org))
+        return out
 
     def quota_for(self, model: str) -> ModelQuota | None:
         return next((q for q in self.model_quotas if q.matches(model)), None)
 
-    def user_limit(self, user: str) -> Limit | None:
-        return self.users.get(user) or self.default_user
+    def user_limit(self, user: str, groups: tuple[str, ...] = ()) -> Limit | None:
+        return self.user_limit_from(user, groups)[0]
+
+    def user_limit_from(self, user: str, groups: tuple[str, ...] = ()) -> tuple[Limit | None, str]:
+        """A developer's own monthly limit, most specific first: their own entry, a group's or team's
+        `per_user`, the org's `per_user`, `default_user`; and where it came from."""
+        own = self.users.get(user)
+        if own is not None:
+            return own, "user"
+        for scope, name, limit in self.sets_of(user, groups):
+            per_user = getattr(limit, "per_user", None)
+            if per_user is not None:
+                return per_user, f"{scope} {name}" if scope != "org" else "org"
+        return self.default_user, "default_user" if self.default_user else ""
+
+
+def _members(limit: Limit) -> tuple[str, ...]:
+    return getattr(limit, "members", ())  # a plain Limit (built in code) has none
 
 
 def parse_config(document: Any, source: str) -> DashboardConfig:

@@ -7,7 +7,8 @@ zoomed range when the user zoomed in). `event["describe"]` returns the documenta
 the widget.
 
 `scheduled_handler(event, context)` — EventBridge, every few minutes: rolls up the per-user day items and checks
-budgets, publishing crossed thresholds to SNS (`CCSTREAM_ALERT_TOPIC_ARN`).
+budgets, publishing crossed thresholds to SNS (`CCSTREAM_ALERT_TOPIC_ARN`) and storing each budget's status for
+the budget status endpoint (`consumers/spend/status_lambda.py`).
 
 Clients are built from the environment (`AWS_REGION`, `CCSTREAM_TABLE`, optional `AWS_ENDPOINT_URL`); the budgets
 document comes from `CCSTREAM_BUDGETS_JSON` (or a `CCSTREAM_BUDGETS` path inside the package).
@@ -34,6 +35,8 @@ from consumers.dashboard.widgets.context import WidgetContext
 from consumers.errors import CcstreamError
 from consumers.query.reader import DynamoRowReader
 from consumers.rollup import rollup_user_days
+from consumers.spend.months import Month
+from consumers.spend.status import StatusStore
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)
@@ -125,7 +128,7 @@ def scheduled_handler(event: dict[str, Any], context: Any = None) -> dict[str, A
         log.exception("user-day rollup failed; checking budgets anyway")
         rollup_error = exc
     config = load_config()
-    sent = 0
+    sent = statuses = 0
     if config.has_budgets:
         result = check_budgets(
             config,
@@ -135,7 +138,8 @@ def scheduled_handler(event: dict[str, Any], context: Any = None) -> dict[str, A
             now_ms,
         )
         sent = len(result.sent)
-    summary = {"user_days": user_days, "alerts_sent": sent}
+        statuses = StatusStore(client, names.table).save(result.statuses, Month.parse(result.month), now_ms)
+    summary = {"user_days": user_days, "alerts_sent": sent, "statuses_written": statuses}
     log.info("scheduled run: %s", summary)
     if rollup_error is not None:
         raise rollup_error  # after the budgets: the function's Errors alarm still sees the failed rollup

@@ -32,7 +32,13 @@ from consumers.dashboard.widgets.catalogue import widget
 from consumers.dashboard.widgets.context import WidgetContext
 from consumers.errors import CcstreamError, ConfigError
 from consumers.query.reader import DynamoRowReader, RowReader
+from consumers.spend.identity import NotAuthenticated, Resolver, oidc_resolver
+from consumers.spend.me import ByModel, my_figures
+from consumers.spend.me_page import me_html, unauthenticated_html
+from consumers.spend.months import Month
+from consumers.spend.status import StatusStore
 from consumers.windows.definitions import parse_iso
+from schemas.ratecard import load_rate_card
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,8 @@ class DashboardServer:
         budget_check_interval_s: float = BUDGET_CHECK_INTERVAL_S,
         reader_factory: Callable[[], RowReader] | None = None,
         use_cloudwatch: bool = True,
+        me_resolver: Resolver | None = None,
+        me_by_model: ByModel | None = None,
     ) -> None:
         self.target = target
         self.names = names
@@ -98,6 +106,8 @@ class DashboardServer:
         self.budget_check_interval_s = budget_check_interval_s
         self._reader_factory = reader_factory
         self._use_cloudwatch = use_cloudwatch
+        self.me_resolver = me_resolver or oidc_resolver()
+        self.me_by_model = me_by_model
         self.charts = Charts(ChartCache())
         self._ddb = target.client("dynamodb")
         self._cloudwatch = target.client("cloudwatch")
@@ -136,6 +146,18 @@ class DashboardServer:
             return 400, error_page(str(exc), req)
         return 200, page_html(req, rng, widgets, time.perf_counter() - started)
 
+    def render_me(self, authorization: str | None) -> tuple[int, str]:
+        """(HTTP status, HTML) of the authenticated developer's own page (`consumers/spend/me.py`)."""
+        try:
+            identity = self.me_resolver(authorization)
+        except NotAuthenticated as exc:
+            return 401, unauthenticated_html(str(exc))
+        card = load_rate_card()
+        figures = my_figures(
+            identity, self.config, DashboardData(self.reader()), self.clock_ms(), card.provenance(), self.me_by_model
+        )
+        return 200, me_html(figures, "signed in" if identity.kind != "dev" else "local development identity")
+
     def render_widget(self, widget_id: str, query: dict[str, list[str]]) -> tuple[int, str]:
         try:
             spec = widget(widget_id)
@@ -150,8 +172,16 @@ class DashboardServer:
         data = DashboardData(self.reader())
         ledger = DynamoAlertLedger(self._ddb, self.names.table)
         notifier = notifier_from_env(lambda: self.target.client("sns"))
-        result = check_budgets(self.config, data, ledger, notifier, self.clock_ms())
-        log.info("budget check %s: %d budgets, %d alerts sent", result.month, len(result.statuses), len(result.sent))
+        now_ms = self.clock_ms()
+        result = check_budgets(self.config, data, ledger, notifier, now_ms)
+        written = StatusStore(self._ddb, self.names.table).save(result.statuses, Month.parse(result.month), now_ms)
+        log.info(
+            "budget check %s: %d budgets, %d alerts sent, %d statuses stored",
+            result.month,
+            len(result.statuses),
+            len(result.sent),
+            written,
+        )
 
     # ------------------------------------------------------------------------------------------------ lifecycle
     @property
@@ -234,6 +264,8 @@ def _handler_for(server: DashboardServer) -> type[BaseHTTPRequestHandler]:
                     self._send(*server.render_page(query))
                 elif parts.path.startswith("/widget/"):
                     self._send(*server.render_widget(parts.path.removeprefix("/widget/"), query))
+                elif parts.path == "/me":
+                    self._send(*server.render_me(self.headers.get("Authorization")))
                 elif parts.path == "/healthz":
                     self._send(200, "ok", "text/plain")
                 else:

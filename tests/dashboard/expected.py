@@ -243,30 +243,50 @@ def _budgets(points: list[Point], now_ms: int, team_budgets: dict[str, float], u
     month_start = int(datetime(now.year, now.month, 1, tzinfo=UTC).timestamp() * 1000)
     next_month = datetime(now.year + (now.month == 12), now.month % 12 + 1, 1, tzinfo=UTC)
     month_end = int(next_month.timestamp() * 1000)
-    elapsed_days = (now_ms - month_start) / DAY
-    month_days = (month_end - month_start) / DAY
     pts = [p for p in points if month_start <= p.ts < month_end and p.metric == TOKEN]
     out = {}
 
-    def entry(limit: float, spent: float) -> dict[str, Any]:
-        burn = spent / elapsed_days
-        if spent >= limit:
-            exhaustion = now_ms
-        else:
-            at = month_start + int(limit / burn * DAY) if burn else None
-            exhaustion = at if at is not None and at < month_end else None
+    today = now_ms - now_ms % DAY
+
+    def entry(limit: float, daily: dict[int, float]) -> dict[str, Any]:
+        """The forecast as budgets.example.yaml documents it: the mean of the complete days of the last 28 since
+        the first active one, weekdays and weekends apart when each has two days or more (here: at most one day,
+        so one mean; none: today's pace), times the days left; the day the limit is reached at that rate."""
+        spent = sum(v for d, v in daily.items() if month_start <= d <= today)
+        active = [d for d in range(today - 28 * DAY, today, DAY) if daily.get(d, 0) > 0]
+        used = [d for d in range(active[0], today, DAY)] if active else []
+        mean = sum(daily.get(d, 0.0) for d in used) / len(used) if used else 0.0
+        if not used:  # no complete day yet: today's pace (at least an hour's worth of day)
+            mean = daily.get(today, 0.0) / max((now_ms - today) / DAY, 1 / 24)
+        ahead = [(today, 1 - (now_ms - today) / DAY)] + [(d, 1.0) for d in range(today + DAY, month_end, DAY)]
+        projected = spent + mean * sum(w for _, w in ahead)
+        exhaustion, total = (now_ms if spent >= limit else None), spent
+        for day, w in ahead if exhaustion is None and mean > 0 else []:
+            if total + w * mean >= limit:
+                exhaustion = max(day, now_ms) + int((limit - total) / mean * DAY)
+                break
+            total += w * mean
         return {
             "limit": limit,
             "spent": spent,
             "share": spent / limit,
-            "burn_per_day": burn,
-            "projected_month_total": burn * month_days,
+            "burn_per_day": mean,
+            "projected_month_total": projected,
             "exhaustion_ms": exhaustion,
         }
 
+    def daily_of(selected: list[Point], value: Any) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for p in selected:
+            out[p.ts - p.ts % DAY] += value(p)
+        return out
+
     for team, limit in team_budgets.items():
-        spent = sum(_priced(p) for p in pts if p.attrs.get("team.id") == team)
-        out[("team", team, "cost")] = entry(limit, spent)
+        out[("team", team, "cost")] = entry(
+            limit, daily_of([p for p in pts if p.attrs.get("team.id") == team], _priced)
+        )
     for user in {p.user for p in points if month_start <= p.ts < month_end}:
-        out[("user", user, "tokens")] = entry(user_token_budget, sum(p.value for p in pts if p.user == user))
+        out[("user", user, "tokens")] = entry(
+            user_token_budget, daily_of([p for p in pts if p.user == user], lambda p: p.value)
+        )
     return {"month": f"{now.year:04d}-{now.month:02d}", "budgets": out}

@@ -21,10 +21,11 @@ from consumers.dashboard.alerts import (
     check_budgets,
 )
 from consumers.dashboard.budgets import Month, evaluate
-from consumers.dashboard.config import DashboardConfig, Limit, load_config
+from consumers.dashboard.config import DashboardConfig, Limit, ScopeLimit, load_config
 from consumers.dashboard.data import DashboardData
 from consumers.errors import ConfigError
 from consumers.sink.base import RowKey
+from consumers.spend.series import Amounts, SpendSeries
 from tests.core.tables import create_metrics_table
 
 DAY = 86_400_000
@@ -54,9 +55,23 @@ def users(spend: dict[str, tuple[float, float]]) -> UserPartial:
     return UserPartial({u: UserEntry({COST: usd, TOKENS: tok}, {"s"}) for u, (usd, tok) in spend.items()})
 
 
-def statuses(as_of: int, teams: dict, people: dict) -> dict[tuple[str, str, str], object]:
+def series(as_of: int, teams: dict, people: dict) -> SpendSeries:
+    """Month-to-date (USD, tokens) per team and user, spread evenly over the month's complete days so far."""
     month = Month.containing(as_of)
-    return {(s.scope, s.name, s.kind): s for s in evaluate(CONFIG, team_window(teams), users(people), month, as_of)}
+    out = SpendSeries(COST, month.start_ms - 28 * DAY, as_of)
+    elapsed = range(month.start_ms, as_of - as_of % DAY, DAY)
+    for day in elapsed:
+        for team, (usd, tok) in teams.items():
+            out.teams.setdefault(team, Amounts()).add(day, usd / len(elapsed), tok / len(elapsed))
+            out.org.add(day, usd / len(elapsed), tok / len(elapsed))
+        for user, (usd, tok) in people.items():
+            out.users.setdefault(user, Amounts()).add(day, usd / len(elapsed), tok / len(elapsed))
+    return out
+
+
+def statuses(as_of: int, teams: dict, people: dict, config: DashboardConfig = CONFIG) -> dict:
+    month = Month.containing(as_of)
+    return {(s.scope, s.name, s.kind): s for s in evaluate(config, series(as_of, teams, people), month, as_of)}
 
 
 def test_month_bounds() -> None:
@@ -65,14 +80,15 @@ def test_month_bounds() -> None:
     assert Month.containing(DEC_1 - 1).name == "2026-11" and Month.containing(DEC_1).name == "2026-12"
 
 
-def test_spend_burn_rate_and_projection() -> None:
-    as_of = NOV_1 + 10 * DAY  # ten days into November
+def test_spend_forecast_and_run_out() -> None:
+    as_of = NOV_1 + 10 * DAY  # ten days into November, 8.5 USD a day
     got = statuses(as_of, {"payments": (85.0, 9e6), "search": (1.0, 0.0)}, {"bob@example.com": (3.0, 1000.0)})
     pay = got[("team", "payments", "cost")]
-    assert (pay.spent, pay.limit) == (85.0, 100.0)
-    assert pay.burn_per_day == pytest.approx(8.5)
-    assert pay.projected_month_total == pytest.approx(8.5 * 30)
-    assert pay.exhaustion_ms == NOV_1 + int(100 / 8.5 * DAY)  # Nov 12, 18:21
+    assert (pay.spent, pay.limit) == pytest.approx((85.0, 100.0))
+    assert pay.burn_per_day == pytest.approx(8.5)  # the ten days before (none earlier: no idle weeks counted)
+    assert pay.projected_month_total == pytest.approx(85.0 + 8.5 * 20)
+    assert pay.projected_low == pytest.approx(pay.projected_high)  # the same every day: no spread, no band
+    assert pay.exhaustion_ms == pytest.approx(as_of + 15 / 8.5 * DAY, abs=2)  # 15 USD left at 8.5 a day
     assert pay.crossed((80, 90, 100)) == [80]
     search = got[("team", "search", "tokens")]
     assert (search.spent, search.burn_per_day, search.exhaustion_ms) == (0.0, 0.0, None)
@@ -86,6 +102,28 @@ def test_spend_burn_rate_and_projection() -> None:
 def test_exhaustion_after_the_month_is_not_projected() -> None:
     got = statuses(NOV_1 + 20 * DAY, {"payments": (40.0, 0.0)}, {})
     assert got[("team", "payments", "cost")].exhaustion_ms is None  # 2/day → 100 only after 50 days
+
+
+def test_org_group_team_and_user_budgets_most_specific_wins() -> None:
+    config = DashboardConfig(
+        org=ScopeLimit(monthly_cost_usd=1000.0, per_user=Limit(monthly_cost_usd=300.0)),
+        teams={"payments": ScopeLimit(monthly_cost_usd=100.0, members=("cy@x", "di@x"), per_user=Limit(50.0))},
+        groups={"contractors": ScopeLimit(monthly_cost_usd=40.0, members=("cy@x", "ed@x"), per_user=Limit(20.0))},
+        users={"di@x": Limit(monthly_cost_usd=70.0)},
+    )
+    people = {"cy@x": (12.0, 1.0), "di@x": (60.0, 1.0), "ed@x": (30.0, 1.0), "fo@x": (5.0, 1.0)}
+    got = statuses(NOV_1 + 5 * DAY, {"payments": (72.0, 2.0), "search": (35.0, 2.0)}, people, config)
+    assert got[("org", "org", "cost")].spent == pytest.approx(107.0)  # every team's spend
+    assert got[("team", "payments", "cost")].spent == pytest.approx(72.0)
+    assert got[("group", "contractors", "cost")].spent == pytest.approx(42.0)  # cy + ed
+    limits = {u: (got[("user", u, "cost")].limit, got[("user", u, "cost")].source) for u in people}
+    assert limits == {
+        "cy@x": (20.0, "group contractors"),  # group beats team
+        "di@x": (70.0, "user"),  # own entry beats team
+        "ed@x": (20.0, "group contractors"),
+        "fo@x": (300.0, "org"),  # seen, in no set: the org's per-user default
+    }
+    assert config.user_limit_from("zz@x", groups=("contractors",)) == (Limit(20.0), "group contractors")
 
 
 class MonthReader:
@@ -124,7 +162,8 @@ def test_alerts_once_per_threshold_per_month() -> None:
         ("user#bob@example.com#tokens", 80),
         ("user#bob@example.com#tokens", 90),
     ]
-    december = check_budgets(CONFIG, DashboardData(month_reader(85.0, 0.0, DEC_1)), ledger, notifier, DEC_1 + DAY)
+    dec_3 = DEC_1 + 2 * DAY + 3_600_000  # as of the 3rd, the rows' day (not before it)
+    december = check_budgets(CONFIG, DashboardData(month_reader(85.0, 0.0, DEC_1)), ledger, notifier, dec_3)
     assert [(a.month, a.threshold) for a in december.sent] == [("2026-12", 80)]
     assert len(sent) == 6 and all(line.startswith("BUDGET ALERT ccstream budget") for line in sent)
 
@@ -195,3 +234,21 @@ def test_example_config_loads_and_bad_files_say_how_to_fix(tmp_path: Path, monke
     assert load_config().teams["t"].monthly_tokens == 10
     monkeypatch.delenv("CCSTREAM_BUDGETS_JSON")
     assert not load_config().has_budgets
+
+
+def test_a_confident_forecast_over_the_limit_alerts_once_before_the_spend_does() -> None:
+    config = DashboardConfig(teams={"payments": Limit(monthly_cost_usd=200.0)})
+    days = {("W", NOV_1 + d * DAY): team_window({"payments": (8.5, 0.0)}).to_doc() for d in range(10)}
+    ledger, sent = MemoryAlertLedger(), []
+    now = NOV_1 + 10 * DAY  # 85 spent, 8.5 every day: 255 by the month's end, no spread
+    first = check_budgets(config, DashboardData(MonthReader(days)), ledger, LogNotifier(sent.append), now)
+    assert [(a.status.key, a.threshold) for a in first.sent] == [("team#payments#cost", 0)]
+    assert first.sent[0].subject == "ccstream budget forecast over: team payments cost 2026-11"
+    assert "is forecast to be exceeded" in first.sent[0].message
+    again = check_budgets(config, DashboardData(MonthReader(days)), ledger, LogNotifier(sent.append), now + DAY)
+    assert again.sent == []  # once per budget and month
+    off = DashboardConfig(teams=config.teams, forecast_alerts=False)
+    assert (
+        check_budgets(off, DashboardData(MonthReader(days)), MemoryAlertLedger(), LogNotifier(sent.append), now).sent
+        == []
+    )

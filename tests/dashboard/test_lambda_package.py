@@ -55,7 +55,14 @@ def test_the_template_runs_the_runtime_the_package_is_built_for(runtime_package:
     version = LAMBDA_RUNTIME.removeprefix("python").replace(".", "")
     assert f"msgspec/_core.cpython-{version}-x86_64-linux-gnu.so" in names
     handlers = {f["Handler"] for f in functions.values() if isinstance(f.get("Handler"), str)}
-    assert handlers == {"consumers.dashboard.lambda_handler.scheduled_handler"}  # the other one is an !If
+    assert handlers == {  # the widget's is an !If
+        "consumers.dashboard.lambda_handler.scheduled_handler",
+        "consumers.spend.status_lambda.handler",
+        "consumers.spend.runaway_lambda.handler",
+        "consumers.spend.report.handler",
+    }
+    for handler in handlers:
+        assert handler.rsplit(".", 1)[0].replace(".", "/") + ".py" in names
     for module in ("consumers/dashboard/lambda_handler.py", "consumers/lake/firehose_lambda.py", "pygal/__init__.py"):
         assert module in names
     assert not any("__pycache__" in n or n.endswith(".pyc") or n.startswith(("tests/", "boto3/")) for n in names)

@@ -1,4 +1,4 @@
-"""Cost widgets: Cost by department/team, and Budgets (spend, burn rate, projected exhaustion)."""
+"""Cost widgets: Cost by department/team, and Budgets (spend, month-end forecast with its band, run-out date)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from consumers.dashboard.budgets import BudgetStatus, Month
 from consumers.dashboard.html import Markup, WidgetResult, fmt_int, fmt_pct, fmt_usd, table
 from consumers.dashboard.widgets.context import WidgetContext, r6
 from schemas.catalogue import COST_USAGE
+from schemas.ratecard import load_rate_card
 
 #: Budgets listed in the widget (highest share first); a `default_user` budget can mean thousands.
 BUDGET_ROWS = 20
@@ -35,7 +36,8 @@ def cost_by_team(ctx: WidgetContext) -> WidgetResult:
         value=values["total"],
         values=values,
         body=svg + table(("department", "team", "cost (list price)", "cost (Claude Code)"), rows, (2, 3)),
-        note=f"cost = {ctx.config.cost_metric} (config cost_source); departments and teams as in the data",
+        note=f"cost = {ctx.config.cost_metric} (config cost_source; rate card {load_rate_card().card_id}); "
+        "departments and teams as in the data",
     )
 
 
@@ -79,7 +81,8 @@ def budgets(ctx: WidgetContext) -> WidgetResult:
                 _amount(st.kind, st.limit),
                 share,
                 _amount(st.kind, st.burn_per_day),
-                _amount(st.kind, st.projected_month_total),
+                f"{_amount(st.kind, st.projected_month_total)} "
+                f"({_amount(st.kind, st.projected_low)}–{_amount(st.kind, st.projected_high)})",
                 _date(st.exhaustion_ms, st),
             )
         )
@@ -95,27 +98,15 @@ def budgets(ctx: WidgetContext) -> WidgetResult:
         "as_of": datetime.fromtimestamp(as_of / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "count": len(statuses),
         "at_or_over_warning": crossed,
-        "budgets": [
-            {
-                "scope": s.scope,
-                "name": s.name,
-                "kind": s.kind,
-                "limit": s.limit,
-                "spent": r6(s.spent),
-                "share": r6(s.share),
-                "burn_per_day": r6(s.burn_per_day),
-                "projected_month_total": r6(s.projected_month_total),
-                "exhaustion_ms": s.exhaustion_ms,
-            }
-            for s in shown
-        ],
+        "budgets": [s.to_json() for s in shown],
     }
-    header = ("budget", "kind", "spent", "limit", "used", "burn/day", "projected month", "runs out")
+    header = ("budget", "kind", "spent", "limit", "used", "expected/day", "month-end forecast (90% band)", "runs out")
     return WidgetResult(
         headline=f"{month.name}: highest {fmt_pct(top)}",
         value=r6(top),
         values=values,
         body=svg + table(header, rows, (2, 3, 4, 5, 6)) + more,
-        note=f"month to date; alerts at {', '.join(f'{t}%' for t in ctx.config.thresholds)} "
-        f"(once per threshold per month); cost = {ctx.config.cost_metric}",
+        note=f"month to date; forecast from recent weekdays and weekends; alerts at "
+        f"{', '.join(f'{t}%' for t in ctx.config.thresholds)} (once per threshold per month); "
+        f"cost = {ctx.config.cost_metric} ({load_rate_card().describe()})",
     )
