@@ -4,9 +4,10 @@ nobody else's; identity from the Authorization header through the resolver seam.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,13 +15,17 @@ import pytest
 
 from consumers.athena.duckdb_engine import DuckDbEngine
 from consumers.athena.pricing_sql import price_per_token_sql
+from consumers.collector.auth_settings import AUDIENCE as AUDIENCE_ENV
+from consumers.collector.auth_settings import ISSUER
 from consumers.dashboard.config import parse_config
 from consumers.dashboard.data import DashboardData
 from consumers.dashboard.server import DashboardServer
 from consumers.query.reader import DynamoRowReader
-from consumers.spend.identity import Identity, NotAuthenticated, bearer_resolver
+from consumers.spend.identity import Identity, NotAuthenticated, Resolver, oidc_resolver
 from consumers.spend.me import lake_by_model, my_figures
 from schemas.ratecard import load_rate_card
+from tests.auth.conftest import VECTORS, vector_keys
+from tests.auth.idp import AUDIENCE, LoopbackIdP, serving_idp
 from tests.bill.cur_layout import TokenPoint as LakePoint
 from tests.bill.cur_layout import write_lake
 from tests.spend.conftest import DAY, NOV_1, NOV_21, USERS, MonthTable
@@ -30,28 +35,39 @@ TODAY = NOV_21 - DAY
 ANN = "ann@example.com"
 
 
-@dataclass(frozen=True)
-class Verified:  # the shape consumers.identity.oidc.verify returns
-    email: str | None
-    user_id: str | None
-    groups: tuple[str, ...]
-    kind: str
+@pytest.fixture(scope="module")
+def idp() -> Iterator[LoopbackIdP]:
+    with serving_idp() as provider:
+        yield provider
 
 
-def verify(token: str) -> Verified:
-    """A stand-in for the OIDC verifier (the auth helper's): two known tokens, anything else refused."""
-    known = {"tok-ann": Verified(ANN, "u-ann", ("contractors",), "oidc")}
-    if token not in known:
-        raise ValueError("signature does not verify")
-    return known[token]
+def resolver(idp: LoopbackIdP, **env: str) -> Resolver:
+    """The verifier ingestion uses (consumers.identity.oidc), configured as the collector is."""
+    return oidc_resolver({ISSUER: idp.issuer, AUDIENCE_ENV: AUDIENCE, **env}, clock_ms=lambda: NOW)
 
 
-def test_resolver_takes_the_bearer_token_and_refuses_the_rest() -> None:
-    resolve = bearer_resolver(verify)
-    assert resolve("Bearer tok-ann") == Identity(ANN, "u-ann", ("contractors",), "oidc")
-    for header in (None, "", "Basic abc", "Bearer ", "Bearer forged"):
+def ann_token(idp: LoopbackIdP) -> str:
+    return idp.token(ANN, groups=("contractors",), sub="u-ann")
+
+
+def test_resolver_takes_a_verified_token_and_refuses_the_rest(idp: LoopbackIdP) -> None:
+    resolve = resolver(idp)
+    assert resolve("Bearer " + ann_token(idp)) == Identity(ANN, "u-ann", ("contractors",), "user")
+    expired = idp.token(ANN, exp=int(time.time()) - 60, iat=int(time.time()) - 600)
+    wrong = [expired, idp.token(ANN, aud="someone-else"), idp.token(ANN, key=idp.stranger)]
+    for header in [None, "", "Basic abc", "Bearer ", "Bearer forged", *("Bearer " + t for t in wrong)]:
         with pytest.raises(NotAuthenticated):
             resolve(header)
+
+
+def test_pseudonymous_deployments_resolve_to_the_stored_pseudonym(idp: LoopbackIdP) -> None:
+    vectors = json.loads(VECTORS.read_text())["vectors"]
+    # NOW is in 2026-11, under key k2 (from 2026-07, the latest key by then): the pseudonym of the 2026-07 vector.
+    (expected,) = [v["pseudonym"] for v in vectors if v["identity"] == "ada@example.com" and v["month"] == "2026-07"]
+    assert expected.startswith("p-k2-")
+    resolve = resolver(idp, CCSTREAM_IDENTITY_MODE="pseudonymous", CCSTREAM_IDENTITY_KEYS=vector_keys())
+    identity = resolve("Bearer " + idp.token("Ada@Example.com", sub="u-ada"))
+    assert (identity.email, identity.user_id) == (expected, expected)
 
 
 def own(month_table: MonthTable, user: str, start: int, end: int) -> tuple[float, float]:
@@ -72,13 +88,15 @@ def lake(month_table: MonthTable, tmp_path_factory: pytest.TempPathFactory) -> P
 CONFIG = {"groups": {"contractors": {"per_user": {"monthly_cost_usd": 50}}}, "default_user": {"monthly_cost_usd": 9}}
 
 
-def test_my_figures_are_mine_only(month_table: MonthTable, lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_my_figures_are_mine_only(
+    month_table: MonthTable, lake: Path, idp: LoopbackIdP, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CCSTREAM_PRICING", raising=False)
     monkeypatch.delenv("CCSTREAM_PRICING_JSON", raising=False)
     engine = DuckDbEngine(lake)
     provider = lake_by_model(lambda sql: engine.run(sql).records(), price_per_token_sql(load_rate_card()))
     data = DashboardData(DynamoRowReader(month_table.target.client("dynamodb"), month_table.names.table))
-    identity = bearer_resolver(verify)("Bearer tok-ann")
+    identity = resolver(idp)("Bearer " + ann_token(idp))
     f = my_figures(identity, parse_config(CONFIG, "t"), data, NOW, load_rate_card().provenance(), provider)
     assert (f.today_usd, f.today_tokens) == pytest.approx(own(month_table, ANN, TODAY, NOV_21))
     assert (f.month_usd, f.month_tokens) == pytest.approx(own(month_table, ANN, NOV_1, NOV_21))
@@ -96,7 +114,7 @@ def test_my_figures_are_mine_only(month_table: MonthTable, lake: Path, monkeypat
     assert not any(other in text for other in USERS if other != ANN)  # nothing about anyone else
 
 
-def test_me_page_needs_a_verified_identity(month_table: MonthTable) -> None:
+def test_me_page_needs_a_verified_identity(month_table: MonthTable, idp: LoopbackIdP) -> None:
     server = DashboardServer(
         month_table.target,
         month_table.names,
@@ -105,10 +123,10 @@ def test_me_page_needs_a_verified_identity(month_table: MonthTable) -> None:
         clock_ms=lambda: NOW,
         budget_check_interval_s=0,
         use_cloudwatch=False,
-        me_resolver=bearer_resolver(verify),
+        me_resolver=resolver(idp),
     )
     with server:
-        request = urllib.request.Request(f"{server.url}/me", headers={"Authorization": "Bearer tok-ann"})
+        request = urllib.request.Request(f"{server.url}/me", headers={"Authorization": "Bearer " + ann_token(idp)})
         page = urllib.request.urlopen(request, timeout=60).read().decode()
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{server.url}/me", timeout=60)
