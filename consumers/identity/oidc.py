@@ -26,6 +26,7 @@ from joserfc.jwk import JWKRegistry, Key
 from joserfc.jws import extract_compact
 
 from consumers.collector import auth_settings as names
+from consumers.identity.caller import Identity
 from consumers.identity.pseudonym import normalise
 from consumers.identity.service_accounts import SERVICE_ACCOUNT_PREFIX, ServiceAccounts
 
@@ -39,21 +40,6 @@ class TokenError(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A verified caller: `email` is None for service accounts (`user_id` is then `service:<name>`)."""
-
-    email: str | None
-    user_id: str
-    groups: tuple[str, ...]
-    kind: str  # "user" | "service"
-
-    @property
-    def key(self) -> str:
-        """The identity the stores key on (collector/README.md, "Identity"): the e-mail, else the user id."""
-        return self.email or self.user_id
 
 
 @dataclass(frozen=True)

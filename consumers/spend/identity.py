@@ -1,22 +1,31 @@
-"""Who is asking: the seam between `ccstream me` / the `/me` page and the OIDC verifier ingestion uses.
+"""Who is asking: `ccstream me` and the `/me` page resolve the request's `Authorization` header to the person the
+aggregates know, with the verifier ingestion uses.
 
-A resolver takes the request's `Authorization` header (`Bearer <OIDC ID token>`, the same token the developer's
-credential helper sends the collector) and returns the verified `Identity`, or raises `NotAuthenticated`. The real
-verifier is `consumers.identity.oidc.verify(token) -> Identity(email, user_id, groups, kind)`; `oidc_resolver()`
-uses it when that module is present in the build. `dev_resolver` is for a loopback dashboard on a developer's own
-machine only: it answers every request with one configured person and says so on the page.
+A resolver takes the header (`Bearer <OIDC ID token>`, the same token the developer's credential helper sends the
+collector, or a service-account token) and returns the verified `Identity`, or raises `NotAuthenticated`.
+`oidc_resolver()` verifies with `consumers.identity.oidc.Verifier` (issuer, audience, JWKS from the collector's
+`CCSTREAM_OIDC_*` variables) and, when the deployment is pseudonymous (`CCSTREAM_IDENTITY_MODE=pseudonymous`), turns
+the verified identity into this month's pseudonym with the keys ingestion uses (`CCSTREAM_IDENTITY_KEYS`), since the
+stores hold nothing else. `dev_resolver` is for a loopback dashboard on a developer's own machine only: it answers
+every request with one configured person and says so on the page.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
+from consumers.collector.auth_settings import IDENTITY_MODE
 from consumers.errors import CcstreamError
+from consumers.identity.caller import Identity
+from consumers.identity.pseudonym import Keyring, keyring_from_environ, month_of
 
-VERIFIER_MODULE = "consumers.identity.oidc"
+__all__ = ["DEV_USER_ENV", "Identity", "NotAuthenticated", "Resolver", "bearer_resolver", "dev_resolver"]
+
 #: a loopback dashboard / `ccstream me` on a developer's own machine: who they are, unverified (never on a shared host)
 DEV_USER_ENV = "CCSTREAM_ME_DEV_USER"
 
@@ -25,33 +34,7 @@ class NotAuthenticated(CcstreamError):
     """No credentials, or credentials that do not verify."""
 
 
-@dataclass(frozen=True)
-class Identity:
-    email: str | None
-    user_id: str | None
-    groups: tuple[str, ...] = ()
-    kind: str = "oidc"
-
-    @property
-    def key(self) -> str:
-        """The user key the aggregates use: the e-mail, else user.id."""
-        key = self.email or self.user_id
-        if not key:
-            raise NotAuthenticated("the verified identity has neither an e-mail nor a user id")
-        return key
-
-
 Resolver = Callable[[str | None], Identity]
-
-
-def _coerce(verified: Any) -> Identity:
-    groups = getattr(verified, "groups", ()) or ()
-    return Identity(
-        getattr(verified, "email", None),
-        getattr(verified, "user_id", None),
-        tuple(str(g) for g in groups),
-        str(getattr(verified, "kind", "oidc")),
-    )
 
 
 def bearer_resolver(verify: Callable[[str], Any]) -> Resolver:
@@ -62,7 +45,7 @@ def bearer_resolver(verify: Callable[[str], Any]) -> Resolver:
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("send Authorization: Bearer <your OIDC ID token>")
         try:
-            return _coerce(verify(token.strip()))
+            return verify(token.strip())
         except NotAuthenticated:
             raise
         except Exception as exc:  # the verifier's own error: expired, wrong audience, bad signature, …
@@ -71,20 +54,29 @@ def bearer_resolver(verify: Callable[[str], Any]) -> Resolver:
     return resolve
 
 
-def oidc_resolver() -> Resolver:
-    """The build's OIDC verifier behind a bearer resolver; NotAuthenticated for every request if it is absent."""
-    try:
-        verify = importlib.import_module(VERIFIER_MODULE).verify
-    except (ImportError, AttributeError):
+def as_stored(identity: Identity, keys: Keyring, now_ms: int) -> Identity:
+    """The identity as a pseudonymous deployment stores it this month (collector/README.md, "Pseudonyms")."""
+    pseudonym = keys.of(identity.key, month_of(datetime.fromtimestamp(now_ms / 1000, UTC)))
+    return replace(identity, email=pseudonym if identity.email else None, user_id=pseudonym)
 
-        def unavailable(authorization: str | None) -> Identity:
-            raise NotAuthenticated(f"no OIDC verifier in this build ({VERIFIER_MODULE}.verify)")
 
-        return unavailable
-    return bearer_resolver(verify)
+def oidc_resolver(
+    environ: Mapping[str, str] | None = None, clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+) -> Resolver:
+    """The ingestion verifier behind a bearer resolver (one JWKS cache per process); pseudonymous deployments get
+    the stored pseudonym."""
+    from consumers.identity.oidc import Verifier  # joserfc: not in the Lambda package, which has no /me
+
+    env = os.environ if environ is None else environ
+    verifier = Verifier.from_environ(env)
+    resolve = bearer_resolver(verifier.verify)
+    if env.get(IDENTITY_MODE, "plain") != "pseudonymous":
+        return resolve
+    keys = keyring_from_environ(env)
+    return lambda authorization: as_stored(resolve(authorization), keys, clock_ms())
 
 
 def dev_resolver(user: str) -> Resolver:
     """Every request is `user` (a loopback dashboard on the developer's own machine; never on a shared host)."""
-    identity = Identity(user if "@" in user else None, None if "@" in user else user, (), "dev")
+    identity = Identity(user if "@" in user else None, user, (), "dev")
     return lambda _authorization: identity
