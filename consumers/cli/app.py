@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "athena_cmd",
     "dashboard_cmd",
     "cost_cmd",
+    "whois_cmd",
+    "forget_cmd",
 )
 
 app = typer.Typer(

@@ -1,0 +1,1 @@
+"""Who a data point belongs to: identities and their pseudonyms."""
