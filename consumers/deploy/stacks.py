@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.deploy import preflight
@@ -115,7 +117,7 @@ def _keys_output(ctx: PrepareContext, output: str) -> str:
     """An output of the optional keys stack ("" when it is not deployed)."""
     try:
         stacks = ctx.client("cloudformation").describe_stacks(StackName=f"{ctx.names.prefix}-{_KEYS}")["Stacks"]
-    except Exception:
+    except ClientError:  # no keys stack: AWS managed keys
         return ""
     return next((o["OutputValue"] for o in stacks[0].get("Outputs", []) if o["OutputKey"] == output), "")
 

@@ -284,6 +284,6 @@ def _object_text(key: str, body: bytes) -> str:
         try:
             payload = json.loads(line).get("payload", "")
             text += base64.b64decode(payload).decode("utf-8", "replace")
-        except Exception:
+        except (ValueError, AttributeError):  # not JSON, or no base64 payload
             continue
     return text.lower()
