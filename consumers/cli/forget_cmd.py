@@ -75,7 +75,13 @@ def forget_cmd(
         )
         if doc["skipped"]:
             typer.echo("not searched: " + ", ".join(doc["skipped"]))
-        if report.remaining:
+        if report.lake.archived:
+            typer.echo(
+                f"{len(report.lake.archived)} lake objects are in Glacier and were not searched: restore them "
+                "(aws s3api restore-object) and run forget again",
+                err=True,
+            )
+        elif report.remaining:
             typer.echo(f"{report.remaining} entries came back while forgetting: run forget again", err=True)
     if report.remaining:
         raise typer.Exit(1)

@@ -128,6 +128,7 @@ def forget(
 
     report.rounds = 1
     report.remaining = 0 if dry_run else _check(eraser, report, rounds, sleep, grace_s)
+    report.remaining += len(report.lake.archived) + report.dead_letters.archived  # not erased until restored
     return report
 
 

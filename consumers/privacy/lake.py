@@ -26,10 +26,13 @@ class LakeReport:
     rows_removed: int = 0
     versions_deleted: int = 0
     partitions: set[str] = field(default_factory=set)
+    #: objects in Glacier that could not be read: restore them (`aws s3api restore-object`) and run forget again
+    archived: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: v for k, v in vars(self).items() if isinstance(v, int)}
         out["partitions"] = sorted(self.partitions)
+        out["archived"] = sorted(self.archived)
         return out
 
 
@@ -48,7 +51,11 @@ def related_ids(s3: Any, bucket: str, targets: Targets) -> set[str]:
     data points they sent without an e-mail are found too."""
     found: set[str] = set()
     for key in objects.list_keys(s3, bucket, DATA_PREFIX, ".parquet"):
-        table = pq.read_table(io.BytesIO(objects.read(s3, bucket, key)), columns=list(IDENTITY_COLUMNS))
+        try:
+            body = objects.read(s3, bucket, key)
+        except objects.Archived:
+            continue  # reported by erase_lake
+        table = pq.read_table(io.BytesIO(body), columns=list(IDENTITY_COLUMNS))
         rows = table.filter(_mask(table.select(["user_email", "user_key"]), targets))
         found.update(v for v in rows["user_id"].to_pylist() if v)
     return found
@@ -58,7 +65,11 @@ def erase_lake(s3: Any, bucket: str, targets: Targets, dry_run: bool) -> LakeRep
     report = LakeReport()
     for key in list(objects.list_keys(s3, bucket, DATA_PREFIX, ".parquet")):
         report.objects_scanned += 1
-        body = objects.read(s3, bucket, key)
+        try:
+            body = objects.read(s3, bucket, key)
+        except objects.Archived:
+            report.archived.append(key)
+            continue
         table = pq.read_table(io.BytesIO(body))
         mask = _mask(table, targets)
         hits = pc.sum(mask).as_py() or 0

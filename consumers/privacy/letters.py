@@ -26,6 +26,7 @@ class LettersReport:
     objects_deleted: int = 0
     letters_removed: int = 0
     versions_deleted: int = 0
+    archived: int = 0  # objects in an archive storage class, not searched
 
     def add(self, other: LettersReport) -> None:
         for k, v in vars(other).items():
@@ -69,7 +70,11 @@ def erase_letters(s3: Any, bucket: str, prefix: str, targets: Targets, dry_run: 
     report = LettersReport()
     for key in list(objects.list_keys(s3, bucket, prefix, ".jsonl")):
         report.objects_scanned += 1
-        lines = objects.read(s3, bucket, key).splitlines(keepends=True)
+        try:
+            lines = objects.read(s3, bucket, key).splitlines(keepends=True)
+        except objects.Archived:
+            report.archived += 1
+            continue
         kept = [line for line in lines if line.strip() and not mentions(line, targets)]
         removed = sum(1 for line in lines if line.strip()) - len(kept)
         if not removed:

@@ -30,8 +30,17 @@ def bucket_exists(s3: Any, bucket: str) -> bool:
         raise
 
 
+class Archived(Exception):
+    """The object is in an archive storage class (the lake moves to Glacier after 90 days): restore it first."""
+
+
 def read(s3: Any, bucket: str, key: str) -> bytes:
-    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    try:
+        return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidObjectState":
+            raise Archived(key) from exc
+        raise
 
 
 def replace(s3: Any, bucket: str, key: str, body: bytes | None, content_type: str) -> int:

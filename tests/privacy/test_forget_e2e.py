@@ -65,6 +65,19 @@ def _ingest(world: World, records: list[dict[str, str]]) -> None:
     shards = by_shard(records)
     world.ingest([r for rs in shards.values() for r in rs], pipes, world.lake_writer(forget_list))
     rollup_user_days(world.reader, world.aws.client("dynamodb"), world.names.table, *world.span(points_of(records)))
+    # a user budget alert mark per person, as DynamoAlertLedger writes them (consumers/dashboard/alerts.py)
+    for user in {user_of(p) for p in points_of(records)}:
+        world.aws.client("dynamodb").put_item(
+            TableName=world.names.table,
+            Item={
+                "pk": {"S": "BUDGET#2026-12"},
+                "sk": {"S": f"ALERT#user#{user}#cost#80"},
+                "kind": {"S": "BUDGET_ALERT"},
+                "scope": {"S": "user"},
+                "name": {"S": user},
+                "threshold": {"N": "80"},
+            },
+        )
 
 
 def _expected_entries(who: str, records: list[dict[str, str]]) -> int:
@@ -106,32 +119,42 @@ def test_forget_one_person_everywhere_through_the_cli(aws: AwsTarget, case: str)
     extra_env = {"CCSTREAM_IDENTITY_KEYS": KEYS_JSON, "CCSTREAM_IDENTITY_MODE": "pseudonymous"} if rewrite else {}
 
     # a dry run finds everything and changes nothing
-    dry = _ccstream(world, "forget", user, "--dry-run", "--json", extra_env=extra_env)
+    places = ForgetPlaces(
+        aws.client("dynamodb"), world.names.table, aws.client("s3"), world.lake_bucket, world.deadletter_bucket
+    )
+    targets = forget_targets(user, KEYS if rewrite else ())
+    dry = forget(places, targets, dry_run=True, grace_s=0).as_dict()
     assert dry["dry_run"] is True
-    assert dry["dynamodb"]["user_entries_removed"] == _expected_entries(stored, records)  # type: ignore[index]
+    assert dry["dynamodb"]["user_entries_removed"] == _expected_entries(stored, records)
     assert world.leftovers(needles), "the person's data should still be there after a dry run"
 
     report = _ccstream(world, "forget", user, "--json", "--grace", "0", extra_env=extra_env)
     table, lake, letters = report["dynamodb"], report["lake"], report["dead_letters"]
     assert table == {**dry["dynamodb"], "row_parts_deleted": 0}  # type: ignore[dict-item]
     assert table["user_days_deleted"] == 1  # type: ignore[index]
+    assert table["budget_alerts_deleted"] == 1  # type: ignore[index]
     assert lake["rows_removed"] == len(mine)  # type: ignore[index]
     assert lake["partitions"] == _partitions(mine)  # type: ignore[index]
     assert letters["letters_removed"] == 2  # type: ignore[index]  # the aggregator's and the lake writer's
     assert report["remaining"] == 0
 
-    assert world.leftovers(needles) == []
+    others = {user_of(p) for p in kept}
+    found = world.places(needles | others)
+    assert [place for n in needles for place in found[n.lower()]] == []
+    for other in others:  # their rows, user-day, lake rows, dead letters (aggregator's and lake's) and alert stay
+        where = found[other.lower()]
+        assert any("#USER#" in p for p in where) and any("BUDGET#" in p for p in where), other
+        assert any("/deadletter/" in p for p in where) and any("/errors/" in p for p in where), other
+        assert any(".parquet" in p for p in where), other
     world.assert_group_totals(points)  # group totals keep the person's share: aggregates, not personal data
     world.assert_people(kept, {stored})
     world.assert_lake(kept)
-    others = {user_of(p) for p in kept}
-    assert all(world.leftovers({o}) for o in others), "the other people's data must stay"
     # user-days: the others' are unchanged, the person's is gone (the rollup does not bring it back)
     rollup_user_days(world.reader, aws.client("dynamodb"), world.names.table, *world.span(points))
     assert world.leftovers(needles) == []
 
-    again = _ccstream(world, "forget", user, "--json", "--grace", "0", extra_env=extra_env)
-    assert again["dynamodb"]["user_entries_removed"] == 0 and again["lake"]["rows_removed"] == 0  # type: ignore[index]
+    again = forget(places, targets, dry_run=False, grace_s=0)
+    assert again.table.user_entries_removed == 0 and again.lake.rows_removed == 0 and again.remaining == 0
 
 
 def _phases(shards: dict[str, list[SourceRecord]]) -> tuple[list[SourceRecord], list[SourceRecord]]:
@@ -195,3 +218,14 @@ def test_a_writer_on_an_old_forget_list_is_refused_by_the_rewritten_rows(aws: Aw
     again = forget(places, forget_targets(SOFIA), dry_run=False, grace_s=0)
     assert again.remaining == 0
     assert world.leftovers({SOFIA}) == []
+
+
+def test_archived_lake_objects_are_reported_not_skipped_silently(aws: AwsTarget) -> None:
+    """Lake objects move to Glacier after 90 days; forget cannot read them and says so (remaining > 0)."""
+    world = World.create(aws)
+    s3 = aws.client("s3")
+    key = "metrics/year=2026/month=01/day=01/hour=00/old.parquet"
+    s3.put_object(Bucket=world.lake_bucket, Key=key, Body=b"PAR1", StorageClass="GLACIER")
+    places = ForgetPlaces(aws.client("dynamodb"), world.names.table, s3, world.lake_bucket, world.deadletter_bucket)
+    report = forget(places, forget_targets(SOFIA), dry_run=False, grace_s=0)
+    assert report.lake.archived == [key] and report.remaining == 1
