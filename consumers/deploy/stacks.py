@@ -122,9 +122,27 @@ def _keys_output(ctx: PrepareContext, output: str) -> str:
     return next((o["OutputValue"] for o in stacks[0].get("Outputs", []) if o["OutputKey"] == output), "")
 
 
+def _prefix_lists(ctx: PrepareContext) -> dict[str, str]:
+    """The AWS managed prefix lists of the S3 and DynamoDB gateway endpoints (for egress rules; {} if unknown)."""
+    names = {f"com.amazonaws.{ctx.target.region}.{s}": p for s, p in (("s3", "S3"), ("dynamodb", "DynamoDb"))}
+    try:
+        lists = ctx.client("ec2").describe_managed_prefix_lists(
+            Filters=[{"Name": "prefix-list-name", "Values": sorted(names)}]
+        )["PrefixLists"]
+    except ClientError:
+        return {}
+    return {
+        f"{names[p['PrefixListName']]}PrefixListId": p["PrefixListId"] for p in lists if p["PrefixListName"] in names
+    }
+
+
+def _prepare_dashboard(ctx: PrepareContext) -> dict[str, str]:
+    return _prefix_lists(ctx)
+
+
 def _prepare_streaming(ctx: PrepareContext) -> dict[str, str]:
     current = ctx.current_parameters
-    out: dict[str, str] = {}
+    out: dict[str, str] = _prefix_lists(ctx)
     for parameter, group in (("CreateLogGroup", ctx.names.log_group), ("CreateEventsLogGroup", EVENTS_LOG_GROUP)):
         if current is not None and (parameter in current or parameter == "CreateLogGroup"):
             continue  # keep the decision made at creation
@@ -162,6 +180,11 @@ _KEY_INPUTS: dict[str, tuple[str, str]] = {
     "LakeKmsKeyArn": (_KEYS, "LakeKeyArn"),
     "IdentityKeysKmsKeyArn": (_KEYS, "IdentityKeysKeyArn"),
 }
+#: Where the tasks' and Lambdas' egress may go when the VPC has interface endpoints (networking outputs).
+_EGRESS_INPUTS: dict[str, tuple[str, str]] = {
+    "InterfaceEndpoints": (_NET, "InterfaceEndpoints"),
+    "EndpointSecurityGroupId": (_NET, "EndpointSecurityGroupId"),
+}
 
 STACKS: dict[str, StackSpec] = {
     spec.key: spec
@@ -186,6 +209,7 @@ STACKS: dict[str, StackSpec] = {
             "log group → Kinesis, aggregate table, dead letters, KCL consumer service",
             inputs={
                 **_KEY_INPUTS,
+                **_EGRESS_INPUTS,
                 "VpcId": (_NET, "VpcId"),
                 "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
                 "ClusterName": (_MON, "ClusterName"),
@@ -213,6 +237,7 @@ STACKS: dict[str, StackSpec] = {
             "CloudWatch dashboard and its widget Lambdas",
             inputs={
                 **_KEY_INPUTS,
+                **_EGRESS_INPUTS,
                 "StreamName": (_STREAM, "StreamName"),
                 "VpcId": (_NET, "VpcId"),
                 "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
@@ -220,7 +245,9 @@ STACKS: dict[str, StackSpec] = {
                 "AlertTopicArn": (_MON, "AlarmTopicArn"),
                 "AlertTopicKmsKeyArn": (_MON, "AlarmKeyArn"),
                 "UserDayRetentionDays": (_STREAM, "UserDayRetentionDays"),
+                "IdentityMode": (_STREAM, "IdentityMode"),
             },
+            prepare=_prepare_dashboard,
         ),
     )
 }
