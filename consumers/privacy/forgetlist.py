@@ -55,7 +55,7 @@ class ForgetSnapshot:
             return False
         hit = self._cache.get(identity)
         if hit is None:
-            if len(self._cache) > 500_000:
+            if len(self._cache) > 100_000:  # ≈ 10 MB; a deployment has far fewer users
                 self._cache.clear()
             hit = self._cache[identity] = identity_hash(identity) in self.hashes
         return hit
