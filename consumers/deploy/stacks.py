@@ -179,6 +179,7 @@ _KEY_INPUTS: dict[str, tuple[str, str]] = {
     "DeadLetterKmsKeyArn": (_KEYS, "DeadLetterKeyArn"),
     "LakeKmsKeyArn": (_KEYS, "LakeKeyArn"),
     "IdentityKeysKmsKeyArn": (_KEYS, "IdentityKeysKeyArn"),
+    "TopicKmsKeyArn": (_KEYS, "TopicKeyArn"),
 }
 #: Where the tasks' and Lambdas' egress may go when the VPC has interface endpoints (networking outputs).
 _EGRESS_INPUTS: dict[str, tuple[str, str]] = {

@@ -46,7 +46,7 @@ def _list(value: Any) -> list[Any]:
 
 def test_one_key_per_kind_of_data() -> None:
     keys = {k for k, r in KEYS.resources.items() if r["Type"] == "AWS::KMS::Key"}
-    assert keys == {"LogsKey", "StreamKey", "TableKey", "DeadLetterKey", "LakeKey", "IdentityKeysKey"}
+    assert keys == {"LogsKey", "StreamKey", "TableKey", "DeadLetterKey", "LakeKey", "IdentityKeysKey", "TopicKey"}
     assert all(KEYS.resources[k]["Properties"]["EnableKeyRotation"] for k in keys)
 
 
@@ -61,13 +61,16 @@ def test_key_policy_statement_is_least_privilege(key: str, statement: dict[str, 
         assert not actions & DATA_ACTIONS, "the administrator manages the key but cannot use it"
         return
     condition = statement["Condition"]
+    if principal.get("Service") == "cloudwatch.amazonaws.com":  # alarms publishing: this account's only
+        assert condition == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+        return
     if "Service" in principal:  # CloudWatch Logs: only for this deployment's log groups
         (arns,) = condition["ArnLike"].values()
         assert all("log-group:" in str(a) for a in _list(arns))
         return
     # IAM principals: only through the service that stores the data ...
     via = condition["StringEquals"]["kms:ViaService"]
-    assert via["Fn::Sub"].split(".")[0] in {"kinesis", "dynamodb", "s3", "secretsmanager"}
+    assert via["Fn::Sub"].split(".")[0] in {"kinesis", "dynamodb", "s3", "secretsmanager", "sns"}
     # ... and, for data access, only named roles of this deployment or the operators given
     if actions & {"kms:Decrypt", "kms:GenerateDataKey"} and "kms:CallerAccount" not in condition["StringEquals"]:
         roles = _list(condition["ArnLike"]["aws:PrincipalArn"])
@@ -97,6 +100,7 @@ USES = {
     "monitoring.yaml": {
         "IdentityKeysKmsKeyArn": ["CollectorReadsIdentityKeys"],
         "LogsKmsKeyArn": ["CollectorLogGroup"],
+        "TopicKmsKeyArn": ["AlarmTopic"],
     },
     "networking.yaml": {"LogsKmsKeyArn": ["FlowLogGroup"]},
 }
