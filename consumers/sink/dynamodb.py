@@ -35,6 +35,7 @@ from consumers.sink.rows import (
     snapshot_pk,
     window_sk_prefix,
 )
+from schemas.keys import SK
 
 log = logging.getLogger(__name__)
 #: `_put_row_with` outcome: the stored row was filtered with a newer forget list than the writer's.
@@ -105,16 +106,38 @@ class DynamoStores:
         if self.forget is None or w.key.kind != "U":
             return self._put_row_with(shard_id, w, None)
         snapshot = self.forget.current()
+        refused: list[dict[str, Any]] = []  # parts a refused attempt wrote (they may hold a forgotten person)
         for _ in range(5):
-            outcome = self._put_row_with(shard_id, w, snapshot)
+            outcome = self._put_row_with(shard_id, w, snapshot, refused)
             if outcome is not _STALE_FORGET_LIST:
+                self._delete_orphans(refused)
                 return outcome
             snapshot = self.forget.reload()  # `forget` rewrote the row with a newer list than ours
         raise SinkRetryableError(f"{w.key}: the forget list kept moving while writing it")
 
-    def _put_row_with(self, shard_id: str, w: RowWrite, forget: ForgetSnapshot | None) -> str | None:
+    def _delete_orphans(self, parts: list[dict[str, Any]]) -> None:
+        """Parts written by a refused attempt that the accepted one did not overwrite (it had fewer parts)."""
+        for part in parts:
+            if not part.get("_rewritten"):
+                key = {"pk": part["pk"], SK: part[SK]}
+                with_backoff(
+                    functools.partial(self.client.delete_item, TableName=self.table, Key=to_ddb(key)),
+                    "DeleteItem(orphan part)",
+                )
+
+    def _put_row_with(
+        self,
+        shard_id: str,
+        w: RowWrite,
+        forget: ForgetSnapshot | None,
+        refused: list[dict[str, Any]] | None = None,
+    ) -> str | None:
         doc = w.doc if forget is None else forget.filter_user_doc(w.doc)
         first, *parts = row_items(shard_id, w.key, w.fence, doc, w.ttl_s, w.published, w.buckets)
+        if refused:  # an earlier attempt's parts under the same keys are overwritten now
+            written = {p[SK] for p in parts}
+            for old in refused:
+                old["_rewritten"] = old.get("_rewritten") or old[SK] in written
         condition = "attribute_not_exists(pk) OR fence < :f"
         values = {":f": {"S": position_str(w.fence)}}
         if forget is not None:
@@ -151,6 +174,8 @@ class DynamoStores:
                 return f"{w.key} stored at {old_fence} > {w.fence}"
             old_version = int((old or {}).get(FORGET_VERSION, {}).get("N", 0))
             if forget is not None and old_version > forget.version and (old_fence is None or old_fence < w.fence):
+                if refused is not None:
+                    refused.extend({"pk": p["pk"], SK: p[SK]} for p in parts)
                 return _STALE_FORGET_LIST
         return None
 
