@@ -13,10 +13,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from consumers.aws import AwsTarget
 from consumers.identity.pseudonym import key_for, month_of, parse_keys, pseudonym
+from consumers.lake.cache import sync_lake
 from consumers.model import SourceRecord
 from consumers.privacy.forget import ForgetPlaces, forget
 from consumers.privacy.targets import forget_targets
@@ -80,6 +82,12 @@ def _ingest(world: World, records: list[dict[str, str]]) -> None:
         )
 
 
+def _mirror_users(mirror: Path) -> set[str]:
+    return {
+        r["user_key"] for f in mirror.rglob("*.parquet") for r in pq.read_table(f, columns=["user_key"]).to_pylist()
+    }
+
+
 def _expected_entries(who: str, records: list[dict[str, str]]) -> int:
     """(shard, size, window) triples holding the person: one user entry each (a user lives in one bucket)."""
     triples = set()
@@ -106,7 +114,7 @@ CASES: dict[str, tuple[str, Callable[[str, int], str] | None, str]] = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_forget_one_person_everywhere_through_the_cli(aws: AwsTarget, case: str) -> None:
+def test_forget_one_person_everywhere_through_the_cli(aws: AwsTarget, case: str, tmp_path: Path) -> None:
     user, rewrite, stored = CASES[case]
     world = World.create(aws)
     records = fixture_records(rewrite)
@@ -117,6 +125,11 @@ def test_forget_one_person_everywhere_through_the_cli(aws: AwsTarget, case: str)
     kept = [p for p in points if user_of(p) != stored]
     needles = {stored} | {p.attrs["session.id"] for p in mine if p.attrs.get("session.id")}
     extra_env = {"CCSTREAM_IDENTITY_KEYS": KEYS_JSON, "CCSTREAM_IDENTITY_MODE": "pseudonymous"} if rewrite else {}
+    # the local mirror DuckDB reads (`ccstream athena run` syncs it): forget re-syncs it
+    extra_env["CCSTREAM_LAKE_CACHE"] = str(tmp_path)
+    mirror = tmp_path / world.lake_bucket
+    sync_lake(aws.client("s3"), world.lake_bucket, mirror)
+    assert stored in _mirror_users(mirror)
 
     # a dry run finds everything and changes nothing
     places = ForgetPlaces(
@@ -137,6 +150,8 @@ def test_forget_one_person_everywhere_through_the_cli(aws: AwsTarget, case: str)
     assert lake["partitions"] == _partitions(mine)  # type: ignore[index]
     assert letters["letters_removed"] == 2  # type: ignore[index]  # the aggregator's and the lake writer's
     assert report["remaining"] == 0
+    assert report["lake_cache_files_refreshed"] == lake["objects_rewritten"] + lake["objects_deleted"]  # type: ignore[index]
+    assert stored not in _mirror_users(mirror) and _mirror_users(mirror)
 
     others = {user_of(p) for p in kept}
     found = world.places(needles | others)
