@@ -8,6 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from consumers.errors import ConfigError
+
 
 def list_keys(s3: Any, bucket: str, prefix: str, suffix: str = "") -> Iterator[str]:
     try:
@@ -21,12 +23,18 @@ def list_keys(s3: Any, bucket: str, prefix: str, suffix: str = "") -> Iterator[s
 
 
 def bucket_exists(s3: Any, bucket: str) -> bool:
+    """False only when the bucket does not exist; no permission is an error (never a silent skip)."""
     try:
         s3.get_bucket_location(Bucket=bucket)  # not HeadBucket: HEAD fails on the embedded emulator
         return True
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchBucket", "AccessDenied", "403"):
+        code = exc.response.get("Error", {}).get("Code")
+        if code == "NoSuchBucket":
             return False
+        if code in ("AccessDenied", "403"):
+            raise ConfigError(
+                f"no access to s3://{bucket}: attach the <prefix>-privacy-operator policy (README Privacy)"
+            ) from exc
         raise
 
 

@@ -72,6 +72,8 @@ def test_key_policy_statement_is_least_privilege(key: str, statement: dict[str, 
     via = condition["StringEquals"]["kms:ViaService"]
     assert via["Fn::Sub"].split(".")[0] in {"kinesis", "dynamodb", "s3", "secretsmanager", "sns"}
     # ... and, for data access, only named roles of this deployment or the operators given
+    if principal == {"AWS": {"Ref": "OperatorRoleArns"}}:
+        return  # the operator roles themselves (key policy alone grants them; no IAM policy needed)
     if actions & {"kms:Decrypt", "kms:GenerateDataKey"} and "kms:CallerAccount" not in condition["StringEquals"]:
         roles = _list(condition["ArnLike"]["aws:PrincipalArn"])
         for role in roles:
@@ -168,3 +170,17 @@ def test_keys_stack_then_streaming_encrypts_with_the_customer_keys(aws: AwsTarge
     policy = aws.client("kms").get_key_policy(KeyId=outputs["StreamKeyArn"], PolicyName="default")["Policy"]
     text = policy if isinstance(policy, str) else json.dumps(policy)  # moto returns the document itself
     assert f"role/{names.prefix}-streaming-ConsumerTaskRole-*" in text
+
+
+def test_the_operator_policy_covers_what_forget_and_whois_call() -> None:
+    """Every AWS call `ccstream forget` and `whois` make (consumers/privacy/) is allowed, on this deployment only."""
+    policy = load_template("streaming.yaml").resources["PrivacyOperatorPolicy"]["Properties"]["PolicyDocument"]
+    allowed = {a for st in policy["Statement"] for b in _branches(st) for a in _list(b["Action"])}
+    needed = {
+        "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+        "s3:ListBucket", "s3:ListBucketVersions", "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+        "s3:DeleteObjectVersion", "s3:GetBucketLocation", "secretsmanager:GetSecretValue",
+    }  # fmt: skip
+    assert needed <= allowed
+    resources = str([st["Resource"] for st in policy["Statement"]])
+    assert "*" not in resources.replace("/*", "").replace("-*", "")  # objects / indexes / the secret's suffix only
