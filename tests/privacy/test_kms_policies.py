@@ -46,7 +46,9 @@ def _list(value: Any) -> list[Any]:
 
 def test_one_key_per_kind_of_data() -> None:
     keys = {k for k, r in KEYS.resources.items() if r["Type"] == "AWS::KMS::Key"}
-    assert keys == {"LogsKey", "StreamKey", "TableKey", "DeadLetterKey", "LakeKey", "IdentityKeysKey", "TopicKey"}
+    assert keys == {
+        "LogsKey", "StreamKey", "TableKey", "DeadLetterKey", "LakeKey", "IdentityKeysKey", "TopicKey", "ArtifactsKey"
+    }  # fmt: skip
     assert all(KEYS.resources[k]["Properties"]["EnableKeyRotation"] for k in keys)
 
 
@@ -81,6 +83,8 @@ def test_key_policy_statement_is_least_privilege(key: str, statement: dict[str, 
             assert text.startswith("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${Prefix}-") or role == {
                 "Ref": "OperatorRoleArns"
             }, role
+    elif key == "ArtifactsKey":  # the package is code, not data: deployers of this account through S3
+        assert condition["StringEquals"]["kms:CallerAccount"] == {"Ref": "AWS::AccountId"}
     else:  # the deployer's grants: no plaintext access to data
         assert "kms:Decrypt" not in actions
 
@@ -184,3 +188,21 @@ def test_the_operator_policy_covers_what_forget_and_whois_call() -> None:
     assert needed <= allowed
     resources = str([st["Resource"] for st in policy["Statement"]])
     assert "*" not in resources.replace("/*", "").replace("-*", "")  # objects / indexes / the secret's suffix only
+
+
+@pytest.mark.emulator
+def test_the_package_is_uploaded_encrypted_with_the_artifacts_key(aws: AwsTarget, tmp_path: Any) -> None:
+    import uuid
+
+    from consumers.deploy.lambda_package import LambdaPackage, upload_lambda_package
+
+    zipped = tmp_path / "ccstream-lambda-abc.zip"
+    zipped.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    package = LambdaPackage(zipped, "abc", zipped.stat().st_size, 0)
+    s3, bucket = aws.client("s3"), f"artifacts-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    key_arn = aws.client("kms").create_key()["KeyMetadata"]["Arn"]
+    key, uploaded = upload_lambda_package(s3, bucket, package, "ccstream", key_arn)
+    assert uploaded and key == "ccstream/lambda/ccstream-lambda-abc.zip"
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_arn
