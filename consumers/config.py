@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from consumers.retention import RetentionSettings
+
 LOG_GROUP = "/aws/claude-code/metrics"
 EVENTS_LOG_GROUP = "/aws/claude-code/events"
 
@@ -104,3 +106,5 @@ class Tunables:
     #: Session ids per user and window kept exactly; past this the user's sessions are an HLL sketch (±1.6 %),
     #: marked approximate. A person opens tens per day; a CI bot running `claude -p` per build, thousands.
     max_sessions_per_user: int = 1_000
+    #: How long rows, markers and snapshots are kept (DynamoDB TTL; `consumers/retention.py`).
+    retention: RetentionSettings = field(default_factory=RetentionSettings)

@@ -24,8 +24,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from consumers.ddb import query_items, to_ddb, with_backoff
+from consumers.privacy.forgetlist import ForgetList, ForgetSnapshot
 from consumers.query.api import merge_user_rows
 from consumers.query.reader import RowReader
+from consumers.retention import RetentionSettings
 from consumers.windows.definitions import WINDOW_SIZES
 
 DAY_MS = WINDOW_SIZES["1d"].duration_ms
@@ -49,8 +51,11 @@ def _date(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
 
 
-def user_day_item(day_ms: int, user: str, sums: dict[str, float], sessions: int) -> dict[str, Any]:
+def user_day_item(
+    day_ms: int, user: str, sums: dict[str, float], sessions: int, retention: RetentionSettings | None = None
+) -> dict[str, Any]:
     date = _date(day_ms)
+    keep_ms = (retention or RetentionSettings()).ms("user_days")
     return {
         "pk": f"METRICS#{date}",
         "sk": f"00:00:00#USER#{user_key_part(user)}",
@@ -61,7 +66,7 @@ def user_day_item(day_ms: int, user: str, sums: dict[str, float], sessions: int)
         "user": user[:MAX_USER_CHARS],
         "sums": {m: Decimal(repr(v)) for m, v in sums.items()},
         "sessions": sessions,
-        "ttl": (day_ms + WINDOW_SIZES["1d"].ttl_ms) // 1000,
+        "ttl": (day_ms + DAY_MS + keep_ms) // 1000,
         "gsi1pk": f"USER#{user_key_part(user)}",
         "gsi1sk": date,
     }
@@ -75,18 +80,32 @@ class RollupResult:
     failed: int = 0  # refused by DynamoDB for a non-transient reason (skipped, logged; the others are written)
 
 
-def rollup_user_days(reader: RowReader, client: Any, table: str, from_ms: int, to_ms: int) -> RollupResult:
+def rollup_user_days(
+    reader: RowReader,
+    client: Any,
+    table: str,
+    from_ms: int,
+    to_ms: int,
+    retention: RetentionSettings | None = None,
+    forget: ForgetSnapshot | None = None,
+) -> RollupResult:
     """(Re)write the user-day items of every day starting in [from_ms, to_ms) that are new or changed.
 
     Reading a day's stored user-days costs ~1 read unit per 8 KB, writing one costs 2 write units (item + index
-    entry): comparing first means a rollup every 5 minutes writes only the users active since the last one."""
+    entry): comparing first means a rollup every 5 minutes writes only the users active since the last one.
+    People on the forget list (read from the table unless given) are never written; `retention` defaults to the
+    environment's (`consumers/retention.py`)."""
+    retention = retention or RetentionSettings.from_env()
+    forget = forget if forget is not None else ForgetList(client, table).current()
     merged = merge_user_rows(reader, "1d", from_ms - from_ms % DAY_MS, to_ms)
     found = written = failed = 0
     for day_ms, partial in merged.items():
         stored = _stored_user_days(client, table, day_ms)
         items = []
         for user, entry in partial.users.items():
-            item = user_day_item(day_ms, user, entry.sums, round(entry.session_count().value))
+            if forget.forgets(user):
+                continue
+            item = user_day_item(day_ms, user, entry.sums, round(entry.session_count().value), retention)
             if stored.get(item["sk"]) != (item["sums"], item["sessions"]):
                 items.append(item)
         for i in range(0, len(items), 25):

@@ -32,6 +32,8 @@ COMMAND_MODULES = (
     "runaway_cmd",
     "me_cmd",
     "cost_cmd",
+    "whois_cmd",
+    "forget_cmd",
 )
 
 app = typer.Typer(

@@ -62,6 +62,12 @@ def deploy(
         None, "--certificate-arn", help="ACM certificate of the collector's HTTPS listener (required on AWS)."
     ),
     alarm_email: str = typer.Option(None, "--alarm-email", help="E-mail address subscribed to the alarm topic."),
+    identity_mode: str = typer.Option(
+        None, "--identity-mode", help="plain or pseudonymous (README Privacy; default plain, or as deployed)."
+    ),
+    customer_keys: bool = typer.Option(
+        False, "--customer-keys", help="Also deploy infra/keys.yaml first: customer managed KMS keys for every store."
+    ),
     parameter: list[str] = typer.Option(
         [], "--parameter", "-p", help="Extra template parameter, STACK.Name=value (repeatable)."
     ),
@@ -89,12 +95,13 @@ def deploy(
         consumer_image=consumer_image,
         certificate_arn=certificate_arn,
         alarm_email=alarm_email,
+        identity_mode=identity_mode,
         parameters=_parse_overrides(parameter),
     )
     result = run_deploy(
         target(endpoint_url, region),
         deploy_names,
-        stacks.split(","),
+        (["keys"] if customer_keys else []) + stacks.split(","),
         options=options,
         progress=lambda line: typer.echo(line, err=True),
     )

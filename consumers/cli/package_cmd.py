@@ -40,6 +40,9 @@ def package(
         LAMBDA_RUNTIME.removeprefix("python"), "--python", help="Python version of the Lambda runtime."
     ),
     platform: str = typer.Option(LAMBDA_PLATFORM, "--platform", help="pip platform tag of the Lambda runtime."),
+    kms_key: str = typer.Option(
+        "", "--kms-key", help="Encrypt the uploaded zip with this KMS key (keys stack output ArtifactsKeyArn)."
+    ),
     as_json: bool = JsonOption,
     endpoint_url: str | None = EndpointOption,
     region: str | None = RegionOption,
@@ -60,7 +63,8 @@ def package(
     }
     if destination:
         bucket, prefix = destination
-        key, uploaded = upload_lambda_package(target(endpoint_url, region).client("s3"), bucket, pkg, prefix)
+        s3 = target(endpoint_url, region).client("s3")
+        key, uploaded = upload_lambda_package(s3, bucket, pkg, prefix, kms_key)
         result |= {"bucket": bucket, "key": key, "uploaded": uploaded}
         result["deploy_parameters"] = [
             f"{stack}.{p}" for stack in PACKAGED_STACKS for p in (f"CodeBucket={bucket}", f"CodeKey={key}")

@@ -136,8 +136,11 @@ def build_lambda_package(
     return LambdaPackage(final, digest, final.stat().st_size, len(entries))
 
 
-def upload_lambda_package(s3: Any, bucket: str, package: LambdaPackage, prefix: str = "") -> tuple[str, bool]:
-    """Put the package at `<prefix>/lambda/<name>` unless an object is already there; (key, uploaded)."""
+def upload_lambda_package(
+    s3: Any, bucket: str, package: LambdaPackage, prefix: str = "", kms_key: str = ""
+) -> tuple[str, bool]:
+    """Put the package at `<prefix>/lambda/<name>` unless an object is already there; (key, uploaded). With
+    `kms_key` the object is encrypted with that customer managed key (the keys stack's ArtifactsKeyArn)."""
     key = f"{prefix.strip('/')}/{package.key}" if prefix.strip("/") else package.key
     try:
         s3.head_object(Bucket=bucket, Key=key)
@@ -145,5 +148,8 @@ def upload_lambda_package(s3: Any, bucket: str, package: LambdaPackage, prefix: 
     except s3.exceptions.ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchKey", "NotFound"}:
             raise
-    s3.upload_file(str(package.path), bucket, key, ExtraArgs={"Metadata": {"sha256": package.sha256}})
+    extra: dict[str, Any] = {"Metadata": {"sha256": package.sha256}}
+    if kms_key:
+        extra |= {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key}
+    s3.upload_file(str(package.path), bucket, key, ExtraArgs=extra)
     return key, True

@@ -1,6 +1,8 @@
-"""The five stacks, their order, and where each parameter value comes from.
+"""The stacks, their order, and where each parameter value comes from.
 
-Order: networking → monitoring → streaming → analytics → dashboard. A stack's parameters are, from weakest to
+Order: (keys →) networking → monitoring → streaming → analytics → dashboard; the keys stack (customer managed
+KMS keys) only when asked for, its outputs then wired into every stack's `*KmsKeyArn` parameters.
+A stack's parameters are, from weakest to
 strongest: template defaults, the values the deployed stack already has (like `aws cloudformation deploy`),
 values wired from earlier stacks' outputs and from `Names`, `DeployOptions`, and explicit overrides.
 Only parameters the template declares are sent.
@@ -12,6 +14,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from consumers.aws import AwsTarget
 from consumers.config import Names
@@ -29,6 +33,8 @@ class DeployOptions:
     consumer_image: str | None = None
     certificate_arn: str | None = None
     alarm_email: str | None = None
+    #: "plain" | "pseudonymous" (README "Privacy"); every stack declaring `IdentityMode` gets it.
+    identity_mode: str | None = None
     #: consumer tasks at rest = ceil(shards / shards_per_task); autoscaling may add tasks up to one per shard.
     shards_per_task: int = 2
     #: stack key → {parameter: value}, applied last.
@@ -40,6 +46,7 @@ class DeployOptions:
             "ConsumerImage": self.consumer_image,
             "CertificateArn": self.certificate_arn,
             "AlarmEmail": self.alarm_email,
+            "IdentityMode": self.identity_mode,
         }
         return {k: v for k, v in values.items() if v is not None}
 
@@ -74,12 +81,13 @@ class StackSpec:
 
 
 def _prepare_monitoring(ctx: PrepareContext) -> dict[str, str]:
+    out = _prepare_identity_keys(ctx)
     previous = (ctx.current_parameters or {}).get("CertificateArn", "")
     if ctx.options.certificate_arn or previous:
-        return {}
+        return out
     if ctx.target.is_emulator:
         domain = f"collector.{ctx.names.prefix}.ccstream.internal"
-        return {"CertificateArn": preflight.emulator_certificate(ctx.client("acm"), domain)}
+        return {**out, "CertificateArn": preflight.emulator_certificate(ctx.client("acm"), domain)}
     raise ConfigError(
         "the monitoring stack needs an ACM certificate for the collector's HTTPS listener: pass "
         "--certificate-arn arn:aws:acm:<region>:<account>:certificate/<id> (request one with "
@@ -87,21 +95,66 @@ def _prepare_monitoring(ctx: PrepareContext) -> dict[str, str]:
     )
 
 
+def _prepare_identity_keys(ctx: PrepareContext) -> dict[str, str]:
+    """In pseudonymous mode: the identity-keys secret exists (created with a first key) and the stack gets its ARN."""
+    current = ctx.current_parameters or {}
+    mode = ctx.options.identity_mode or current.get("IdentityMode", "plain")
+    if mode != "pseudonymous" or current.get("IdentityKeysSecretArn"):
+        return {}
+    from consumers.privacy.secret import ensure_identity_keys
+
+    key = ctx.options.parameters.get(_MON, {}).get("IdentityKeysKmsKeyArn", "") or _keys_output(
+        ctx, "IdentityKeysKeyArn"
+    )
+    arn = ensure_identity_keys(ctx.client("secretsmanager"), ctx.names, key)
+    ctx.progress(f"identity keys: secret {ctx.names.prefix}/identity-keys ({arn})")
+    return {"IdentityKeysSecretArn": arn}
+
+
+def _keys_output(ctx: PrepareContext, output: str) -> str:
+    """An output of the optional keys stack ("" when it is not deployed)."""
+    try:
+        stacks = ctx.client("cloudformation").describe_stacks(StackName=f"{ctx.names.prefix}-{_KEYS}")["Stacks"]
+    except ClientError:  # no keys stack: AWS managed keys
+        return ""
+    return next((o["OutputValue"] for o in stacks[0].get("Outputs", []) if o["OutputKey"] == output), "")
+
+
+def _prefix_lists(ctx: PrepareContext) -> dict[str, str]:
+    """The AWS managed prefix lists of the S3 and DynamoDB gateway endpoints (for egress rules; {} if unknown)."""
+    names = {f"com.amazonaws.{ctx.target.region}.{s}": p for s, p in (("s3", "S3"), ("dynamodb", "DynamoDb"))}
+    try:
+        lists = ctx.client("ec2").describe_managed_prefix_lists(
+            Filters=[{"Name": "prefix-list-name", "Values": sorted(names)}]
+        )["PrefixLists"]
+    except ClientError:
+        return {}
+    return {
+        f"{names[p['PrefixListName']]}PrefixListId": p["PrefixListId"] for p in lists if p["PrefixListName"] in names
+    }
+
+
+def _prepare_dashboard(ctx: PrepareContext) -> dict[str, str]:
+    return _prefix_lists(ctx)
+
+
 def _prepare_streaming(ctx: PrepareContext) -> dict[str, str]:
-    if ctx.current_parameters is not None:
-        return {}  # keep the decision made at creation
-    if preflight.log_group_exists(ctx.client("logs"), ctx.names.log_group):
-        ctx.progress(
-            f"log group {ctx.names.log_group} already exists (the collector creates it when it starts first); "
-            "using it instead of creating it"
-        )
-        return {"CreateLogGroup": "false", **_events_log_group(ctx)}
-    return {"CreateLogGroup": "true", **_events_log_group(ctx)}
-
-
-def _events_log_group(ctx: PrepareContext) -> dict[str, str]:
-    exists = preflight.log_group_exists(ctx.client("logs"), ctx.names.events_log_group)
-    return {"CreateEventsLogGroup": "false" if exists else "true"}
+    current = ctx.current_parameters
+    out: dict[str, str] = _prefix_lists(ctx)
+    for parameter, group in (
+        ("CreateLogGroup", ctx.names.log_group),
+        ("CreateEventsLogGroup", ctx.names.events_log_group),
+    ):
+        if current is not None and (parameter in current or parameter == "CreateLogGroup"):
+            continue  # keep the decision made at creation
+        exists = preflight.log_group_exists(ctx.client("logs"), group)
+        if exists:
+            ctx.progress(
+                f"log group {group} already exists (the collector creates it when it starts first); "
+                "using it instead of creating it (its retention is not set by the stack)"
+            )
+        out[parameter] = "false" if exists else "true"
+    return out
 
 
 def _derive_streaming(parameters: Mapping[str, str], options: DeployOptions) -> dict[str, str]:
@@ -115,19 +168,37 @@ def _prepare_analytics(ctx: PrepareContext) -> dict[str, str]:
     return {}
 
 
+_KEYS = "keys"
 _NET = "networking"
 _MON = "monitoring"
 _STREAM = "streaming"
+#: Parameters every stack takes from the optional keys stack's outputs (customer managed keys) when it exists.
+_KEY_INPUTS: dict[str, tuple[str, str]] = {
+    "LogsKmsKeyArn": (_KEYS, "LogsKeyArn"),
+    "KinesisKmsKeyArn": (_KEYS, "StreamKeyArn"),
+    "TableKmsKeyArn": (_KEYS, "TableKeyArn"),
+    "DeadLetterKmsKeyArn": (_KEYS, "DeadLetterKeyArn"),
+    "LakeKmsKeyArn": (_KEYS, "LakeKeyArn"),
+    "IdentityKeysKmsKeyArn": (_KEYS, "IdentityKeysKeyArn"),
+    "TopicKmsKeyArn": (_KEYS, "TopicKeyArn"),
+}
+#: Where the tasks' and Lambdas' egress may go when the VPC has interface endpoints (networking outputs).
+_EGRESS_INPUTS: dict[str, tuple[str, str]] = {
+    "InterfaceEndpoints": (_NET, "InterfaceEndpoints"),
+    "EndpointSecurityGroupId": (_NET, "EndpointSecurityGroupId"),
+}
 
 STACKS: dict[str, StackSpec] = {
     spec.key: spec
     for spec in (
-        StackSpec(_NET, "networking.yaml", "VPC, private subnets, VPC endpoints"),
+        StackSpec(_KEYS, "keys.yaml", "customer managed KMS keys (optional: --customer-keys)"),
+        StackSpec(_NET, "networking.yaml", "VPC, private subnets, VPC endpoints", inputs=_KEY_INPUTS),
         StackSpec(
             _MON,
             "monitoring.yaml",
             "OTEL collector (ADOT) on ECS Fargate behind an ALB, alarm topic",
             inputs={
+                **_KEY_INPUTS,
                 "VpcId": (_NET, "VpcId"),
                 "PublicSubnetIds": (_NET, "PublicSubnetIds"),
                 "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
@@ -139,6 +210,8 @@ STACKS: dict[str, StackSpec] = {
             "streaming.yaml",
             "log group → Kinesis, aggregate table, dead letters, KCL consumer service",
             inputs={
+                **_KEY_INPUTS,
+                **_EGRESS_INPUTS,
                 "VpcId": (_NET, "VpcId"),
                 "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
                 "ClusterName": (_MON, "ClusterName"),
@@ -153,6 +226,7 @@ STACKS: dict[str, StackSpec] = {
             "analytics.yaml",
             "Firehose → Parquet lake in S3, Glue catalog, Athena workgroup",
             inputs={
+                **_KEY_INPUTS,
                 "StreamArn": (_STREAM, "StreamArn"),
                 "AlarmTopicArn": (_MON, "AlarmTopicArn"),
                 "AccessLogBucket": (_MON, "AccessLogBucket"),
@@ -164,27 +238,33 @@ STACKS: dict[str, StackSpec] = {
             "dashboard.yaml",
             "CloudWatch dashboard and its widget Lambdas",
             inputs={
+                **_KEY_INPUTS,
+                **_EGRESS_INPUTS,
                 "StreamName": (_STREAM, "StreamName"),
                 "VpcId": (_NET, "VpcId"),
                 "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),
                 "DeliveryStreamName": ("analytics", "DeliveryStreamName"),
                 "AlertTopicArn": (_MON, "AlarmTopicArn"),
                 "AlertTopicKmsKeyArn": (_MON, "AlarmKeyArn"),
+                "UserDayRetentionDays": (_STREAM, "UserDayRetentionDays"),
+                "IdentityMode": (_STREAM, "IdentityMode"),
             },
+            prepare=_prepare_dashboard,
         ),
     )
 }
 
-ORDER: tuple[str, ...] = tuple(STACKS)
+#: The stacks deployed by default, in order. The keys stack (customer managed KMS keys) is deployed only when asked.
+ORDER: tuple[str, ...] = tuple(k for k in STACKS if k != _KEYS)
 
 
 def select_stacks(requested: Iterable[str] | None) -> list[StackSpec]:
-    """Requested stack keys in dependency order (all when None); ConfigError naming the valid keys."""
+    """Requested stack keys in dependency order (the default ones when None); ConfigError naming the valid keys."""
     keys = list(ORDER) if requested is None else [k.strip() for k in requested if k.strip()]
     unknown = [k for k in keys if k not in STACKS]
     if unknown or not keys:
-        raise ConfigError(f"unknown stack(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(ORDER)}")
-    return [STACKS[k] for k in ORDER if k in keys]
+        raise ConfigError(f"unknown stack(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(STACKS)}")
+    return [STACKS[k] for k in STACKS if k in keys]
 
 
 def check_overrides(specs: Iterable[StackSpec], options: DeployOptions, declared_of: Callable[[str], Any]) -> None:

@@ -7,6 +7,7 @@
     pseudonym  "p-" + key id + "-" + first 32 hex digits of HMAC-SHA256(base64-decoded secret, UTF-8 normalised)
 
 tests/auth/pseudonym_vectors.json holds vectors (computed with openssl) that this module and the Go one both check.
+`ccstream whois` and `ccstream forget` (consumers/privacy/) compute pseudonyms with this module only.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _KEY_ID = re.compile(r"[A-Za-z0-9_]{1,32}")
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _WHITESPACE = " \t\n\r\f\v"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+#: A pseudonym as ingestion writes it (key ids have no dashes, the digest a fixed length).
+PSEUDONYM = re.compile(r"p-([A-Za-z0-9_]{1,32})-([0-9a-f]{32})")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,15 @@ class Key:
     id: str
     from_month: str
     secret: bytes
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"Key(id={self.id!r}, from_month={self.from_month!r})"
+
+
+def pseudonym(key: Key, identity: str) -> str:
+    """The pseudonym of `identity` under `key`."""
+    digest = hmac.new(key.secret, normalise(identity).encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"p-{key.id}-{digest[:32]}"
 
 
 @dataclass(frozen=True)
@@ -51,11 +63,12 @@ class Keyring:
                 chosen = key
         return chosen
 
+    def by_id(self, key_id: str) -> Key | None:
+        return next((k for k in self.keys if k.id == key_id), None)
+
     def of(self, identity: str, month: str) -> str:
         """The pseudonym of `identity` for data of `month` (YYYY-MM, UTC)."""
-        key = self.key_for(month)
-        digest = hmac.new(key.secret, normalise(identity).encode("utf-8"), hashlib.sha256).hexdigest()
-        return f"p-{key.id}-{digest[:32]}"
+        return pseudonym(self.key_for(month), identity)
 
 
 def normalise(identity: str) -> str:
@@ -63,8 +76,22 @@ def normalise(identity: str) -> str:
     return identity.strip(_WHITESPACE).translate(_ASCII_LOWER)
 
 
+def is_pseudonym(text: str) -> bool:
+    return PSEUDONYM.fullmatch(text) is not None
+
+
+def key_id_of(text: str) -> str | None:
+    """The key id a pseudonym names (None when `text` is not a pseudonym)."""
+    match = PSEUDONYM.fullmatch(text)
+    return match.group(1) if match else None
+
+
 def month_of(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m")
+
+
+def month_of_ms(timestamp_ms: int) -> str:
+    return month_of(datetime.fromtimestamp(timestamp_ms / 1000, UTC))
 
 
 def parse_keyring(text: str) -> Keyring:

@@ -45,6 +45,7 @@ from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
 from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
 from consumers.lake.transform import transform_record
 from consumers.lake.writer import LakeWriter
+from consumers.privacy.forgetlist import DEFAULT_REFRESH_MS, ForgetList
 
 log = logging.getLogger("ccstream.lake")
 
@@ -76,7 +77,8 @@ class LakeSettings:
         s3 = s3_client(self.target)
         bucket = lake_bucket(self.target, self.names)
         ensure_bucket(s3, bucket, self.target.region, create=self.target.is_emulator)
-        return LakeWriter(s3, bucket)
+        refresh_ms = int(os.environ.get("CCSTREAM_FORGET_REFRESH_MS", DEFAULT_REFRESH_MS))
+        return LakeWriter(s3, bucket, ForgetList(self.target.client("dynamodb"), self.names.table, refresh_ms))
 
 
 def _now_ms() -> int:

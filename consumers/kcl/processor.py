@@ -38,6 +38,8 @@ from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.kcl.health import ApplicationHealth
 from consumers.model import Position, SourceRecord
 from consumers.pipeline import ShardPipeline, dead_letters_by_reason
+from consumers.privacy.forgetlist import DEFAULT_REFRESH_MS, ForgetList
+from consumers.retention import RetentionSettings
 from consumers.sink.base import FencedError, Stores
 from consumers.sink.deadletter import S3DeadLetters, deadletter_client_config
 from consumers.sink.dynamodb import DynamoStores
@@ -67,6 +69,7 @@ class ProcessorSettings:
             idle_flush_ms=int(env.get("CCSTREAM_IDLE_FLUSH_MS", t.idle_flush_ms)),
             max_groups_per_window=int(env.get("CCSTREAM_MAX_GROUPS_PER_WINDOW", t.max_groups_per_window)),
             max_sessions_per_user=int(env.get("CCSTREAM_MAX_SESSIONS_PER_USER", t.max_sessions_per_user)),
+            retention=RetentionSettings.from_env(env),
         )
         return cls(Names.from_env(), tunables, AwsTarget.from_env(), env.get("CCSTREAM_DEADLETTER_BUCKET"))
 
@@ -76,7 +79,10 @@ class ProcessorSettings:
         return ApplicationHealth(self.target.client("cloudwatch"), self.names.consumer_app)
 
     def build_stores(self) -> Stores:
-        ddb = DynamoStores(self.target.client("dynamodb"), self.names.table)
+        client = self.target.client("dynamodb")
+        refresh_ms = int(os.environ.get("CCSTREAM_FORGET_REFRESH_MS", DEFAULT_REFRESH_MS))
+        forget = ForgetList(client, self.names.table, refresh_ms)
+        ddb = DynamoStores(client, self.names.table, retention=self.tunables.retention, forget=forget)
         bucket = self.deadletter_bucket
         if not bucket:
             account = self.target.client("sts").get_caller_identity()["Account"]
@@ -90,7 +96,7 @@ class ProcessorSettings:
             rows=ddb,
             dedup=ddb,
             state=ddb,
-            dead_letters=S3DeadLetters(self.target.client("s3", **deadletter_client_config()), bucket),
+            dead_letters=S3DeadLetters(self.target.client("s3", **deadletter_client_config()), bucket, forget=forget),
             metrics=metrics,
         )
 

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from consumers.lake.buffer import PendingBatch
 from consumers.lake.deadletter import deadletter_key, encode_jsonl
 from consumers.lake.transform import Row
+from consumers.privacy.forgetlist import ForgetList, ForgetSnapshot
 from schemas.lake import DATA_PREFIX, Partition, arrow_schema
 
 
@@ -34,26 +35,42 @@ def parquet_bytes(rows: list[Row], schema: pa.Schema | None = None) -> bytes:
     return sink.getvalue()
 
 
+#: The columns that name who a row belongs to (`ccstream forget` matches any of them).
+IDENTITY_COLUMNS = ("user_email", "user_id", "user_key")
+
+
+def forgotten_row(row: Row, forget: ForgetSnapshot) -> bool:
+    return any(isinstance(row.get(c), str) and forget.forgets(row[c]) for c in IDENTITY_COLUMNS)
+
+
 class LakeWriter:
     """Puts batches into one bucket. The S3 client is passed in (any boto3-compatible client)."""
 
-    def __init__(self, s3: Any, bucket: str) -> None:
+    def __init__(self, s3: Any, bucket: str, forget: ForgetList | None = None) -> None:
         self.s3 = s3
         self.bucket = bucket
         self._schema = arrow_schema()
+        #: People erased by `ccstream forget`: their rows are dropped before a file is written (a replay or a
+        #: batch buffered while `forget` ran would otherwise put them back).
+        self.forget = forget
 
     def write(self, batch: PendingBatch) -> list[str]:
         """Write every part of the batch; returns the object keys. Raises on any S3 failure (nothing is partial
         from the caller's point of view: it must not checkpoint and will rewrite the same keys)."""
         keys: list[str] = []
-        for part, rows in sorted(batch.rows.items()):
+        forget = None if self.forget is None else self.forget.current()
+        for part, all_rows in sorted(batch.rows.items()):
+            rows = all_rows if forget is None else [r for r in all_rows if not forgotten_row(r, forget)]
             key = data_key(part, batch.name)
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=parquet_bytes(rows, self._schema))
             keys.append(key)
-        if batch.dead_letters:
+        letters = batch.dead_letters
+        if forget is not None:
+            letters = [dl for dl in letters if not forget.mentions_forgotten(dl.payload, dl.detail)]
+        if letters:
             key = deadletter_key("transform", batch.first_arrival_ms, batch.name)
             self.s3.put_object(
-                Bucket=self.bucket, Key=key, Body=encode_jsonl(batch.dead_letters), ContentType="application/x-ndjson"
+                Bucket=self.bucket, Key=key, Body=encode_jsonl(letters), ContentType="application/x-ndjson"
             )
             keys.append(key)
         return keys

@@ -23,6 +23,7 @@ from consumers.aggregates.dimensions import Signature, other_key
 from consumers.aggregates.partials import UserPartial, WindowPartial, add_sums
 from consumers.config import Tunables
 from consumers.model import Position, RowKey, window_of
+from consumers.retention import RetentionSettings
 from consumers.shard.counters import LIMIT_COUNTER, Counters
 from consumers.shard.routing import Router
 from consumers.sink.base import RowStore, RowWrite, StoredRow
@@ -155,8 +156,11 @@ class RowBook:
     def writes(self, due: set[tuple[str, str]], position: Position) -> list[RowWrite]:
         """Fenced writes (at `position`, the last record applied) of the dirty rows of the due (kind, size)."""
         counts = self.bucket_counts
+        retention = self.tunables.retention
         return [
-            RowWrite(r.key, position, r.partial.to_doc(), ttl_s(r.key), r.published, counts[window_of(r.key)])
+            RowWrite(
+                r.key, position, r.partial.to_doc(), ttl_s(r.key, retention), r.published, counts[window_of(r.key)]
+            )
             for r in self.rows.values()
             if r.dirty and (r.key.kind, r.key.size) in due
         ]
@@ -193,6 +197,7 @@ class RowBook:
         self.bucket_counts.clear()
 
 
-def ttl_s(key: RowKey) -> int:
+def ttl_s(key: RowKey, retention: RetentionSettings | None = None) -> int:
+    """Expiry (epoch s) of a row: its window's end + the retention of its kind and size."""
     size = WINDOW_SIZES[key.size]
-    return (size.end_of(key.start_ms) + size.ttl_ms) // 1000
+    return (size.end_of(key.start_ms) + (retention or RetentionSettings()).row_ttl_ms(key.kind, key.size)) // 1000

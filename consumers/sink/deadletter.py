@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from consumers.model import DeadLetter
+from consumers.privacy.forgetlist import ForgetList
 from consumers.sink.dynamodb import with_backoff
 
 PREFIX = "deadletter/"
@@ -86,14 +87,19 @@ def deadletter_client_config() -> dict[str, Any]:
 
 
 class S3DeadLetters:
-    def __init__(self, client: Any, bucket: str, attempts: int = 5) -> None:
+    def __init__(self, client: Any, bucket: str, attempts: int = 5, forget: ForgetList | None = None) -> None:
         self.client = client
         self.bucket = bucket
         self.attempts = attempts
         self.objects_written = 0
+        #: People erased by `ccstream forget`: letters that mention them are not stored (they were counted).
+        self.forget = forget
 
     def write(self, letters: list[DeadLetter]) -> None:
         """One PutObject per batch; transient failures retried `attempts` times, then SinkRetryableError."""
+        if self.forget is not None:
+            forget = self.forget.current()
+            letters = [dl for dl in letters if not forget.mentions_forgotten(dl.payload, dl.detail)]
         for key, body in batches(letters):
             with_backoff(
                 functools.partial(

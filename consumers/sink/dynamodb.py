@@ -18,8 +18,12 @@ from consumers.ddb import (
     to_ddb,
     with_backoff,
 )
+from consumers.errors import SinkRetryableError
 from consumers.items import row_data
 from consumers.model import Position, parse_position, position_str
+from consumers.privacy.forgetlist import VERSION_ATTR as FORGET_VERSION
+from consumers.privacy.forgetlist import ForgetList, ForgetSnapshot
+from consumers.retention import RetentionSettings
 from consumers.sink.base import FencedError, RowKey, RowWrite, ShardSnapshot, StoredRow
 from consumers.sink.rows import (
     decode_doc,
@@ -31,8 +35,11 @@ from consumers.sink.rows import (
     snapshot_pk,
     window_sk_prefix,
 )
+from schemas.keys import SK
 
 log = logging.getLogger(__name__)
+#: `_put_row_with` outcome: the stored row was filtered with a newer forget list than the writer's.
+_STALE_FORGET_LIST = "stale forget list"
 
 __all__ = ["RETRYABLE_CODES", "DynamoStores", "from_ddb", "query_items", "to_ddb", "with_backoff"]
 
@@ -40,10 +47,21 @@ __all__ = ["RETRYABLE_CODES", "DynamoStores", "from_ddb", "query_items", "to_ddb
 class DynamoStores:
     """Rows, dedup markers and shard snapshots in the single table."""
 
-    def __init__(self, client: Any, table: str, parallelism: int = 8, dedup_ttl_s: int = 48 * 3600) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        parallelism: int = 8,
+        dedup_ttl_s: int | None = None,
+        retention: RetentionSettings | None = None,
+        forget: ForgetList | None = None,
+    ) -> None:
         self.client = client
+        #: People erased by `ccstream forget`: dropped from per-user rows before they are written.
+        self.forget = forget
         self.table = table
-        self.dedup_ttl_s = dedup_ttl_s
+        self.retention = retention or RetentionSettings()
+        self.dedup_ttl_s = self.retention.ms("dedup_markers") // 1000 if dedup_ttl_s is None else dedup_ttl_s
         self._pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="ddb")
         self.write_requests = 0
 
@@ -85,7 +103,48 @@ class DynamoStores:
         return from_ddb(resp["Item"]) if "Item" in resp else None
 
     def _put_row(self, shard_id: str, w: RowWrite) -> str | None:
-        first, *parts = row_items(shard_id, w.key, w.fence, w.doc, w.ttl_s, w.published, w.buckets)
+        if self.forget is None or w.key.kind != "U":
+            return self._put_row_with(shard_id, w, None)
+        snapshot = self.forget.current()
+        refused: list[dict[str, Any]] = []  # parts a refused attempt wrote (they may hold a forgotten person)
+        for _ in range(5):
+            outcome = self._put_row_with(shard_id, w, snapshot, refused)
+            if outcome is not _STALE_FORGET_LIST:
+                self._delete_orphans(refused)
+                return outcome
+            snapshot = self.forget.reload()  # `forget` rewrote the row with a newer list than ours
+        raise SinkRetryableError(f"{w.key}: the forget list kept moving while writing it")
+
+    def _delete_orphans(self, parts: list[dict[str, Any]]) -> None:
+        """Parts written by a refused attempt that the accepted one did not overwrite (it had fewer parts)."""
+        for part in parts:
+            if not part.get("_rewritten"):
+                key = {"pk": part["pk"], SK: part[SK]}
+                with_backoff(
+                    functools.partial(self.client.delete_item, TableName=self.table, Key=to_ddb(key)),
+                    "DeleteItem(orphan part)",
+                )
+
+    def _put_row_with(
+        self,
+        shard_id: str,
+        w: RowWrite,
+        forget: ForgetSnapshot | None,
+        refused: list[dict[str, Any]] | None = None,
+    ) -> str | None:
+        doc = w.doc if forget is None else forget.filter_user_doc(w.doc)
+        first, *parts = row_items(shard_id, w.key, w.fence, doc, w.ttl_s, w.published, w.buckets)
+        if refused:  # an earlier attempt's parts under the same keys are overwritten now
+            written = {p[SK] for p in parts}
+            for old in refused:
+                old["_rewritten"] = old.get("_rewritten") or old[SK] in written
+        condition = "attribute_not_exists(pk) OR fence < :f"
+        values = {":f": {"S": position_str(w.fence)}}
+        if forget is not None:
+            first[FORGET_VERSION] = forget.version
+            newer_list = f"(attribute_not_exists({FORGET_VERSION}) OR {FORGET_VERSION} <= :fv)"
+            condition = f"attribute_not_exists(pk) OR (fence < :f AND {newer_list})"
+            values[":fv"] = {"N": str(forget.version)}
         for part in parts:  # parts first, under this fence's keys: the row item only points at them once they exist
             self.write_requests += 1
             with_backoff(
@@ -98,8 +157,8 @@ class DynamoStores:
                 lambda: self.client.put_item(
                     TableName=self.table,
                     Item=item,
-                    ConditionExpression="attribute_not_exists(pk) OR fence < :f",
-                    ExpressionAttributeValues={":f": {"S": position_str(w.fence)}},
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 ),
                 "PutItem",
@@ -113,6 +172,11 @@ class DynamoStores:
                 old_fence = self._read_fence(shard_id, w.key)
             if old_fence is not None and old_fence > w.fence:
                 return f"{w.key} stored at {old_fence} > {w.fence}"
+            old_version = int((old or {}).get(FORGET_VERSION, {}).get("N", 0))
+            if forget is not None and old_version > forget.version and (old_fence is None or old_fence < w.fence):
+                if refused is not None:
+                    refused.extend({"pk": p["pk"], SK: p[SK]} for p in parts)
+                return _STALE_FORGET_LIST
         return None
 
     def bucket_counts(self, shard_id: str, windows: list[RowKey]) -> dict[RowKey, int]:
@@ -228,6 +292,6 @@ class DynamoStores:
             "watermark_ms": snapshot.watermark_ms,
             "counters": snapshot.counters,
             "saved_ms": int(time.time() * 1000),
-            "ttl": int(time.time()) + 7 * 86400,
+            "ttl": int(time.time()) + self.retention.ms("snapshots") // 1000,
         }
         with_backoff(lambda: self.client.put_item(TableName=self.table, Item=to_ddb(item)), "PutItem(snapshot)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from consumers.retention import RetentionSettings
+
 
 @dataclass(frozen=True)
 class WindowSize:
@@ -12,7 +14,8 @@ class WindowSize:
     duration_ms: int
     #: How long a clean window stays in memory after the watermark passed its end (reloaded if late data comes).
     keep_after_end_ms: int
-    #: Time to live of its DynamoDB items after the window ends.
+    #: Default time to live of its DynamoDB items after the window ends (`consumers/retention.py`; a process may
+    #: run with other values: `Tunables.retention`).
     ttl_ms: int
 
     def __post_init__(self) -> None:
@@ -35,10 +38,11 @@ _MIN = 60_000
 _HOUR = 60 * _MIN
 _DAY = 24 * _HOUR
 
+_RETENTION = RetentionSettings()
 WINDOW_SIZES: dict[str, WindowSize] = {
-    "1m": WindowSize("1m", _MIN, keep_after_end_ms=2 * _MIN, ttl_ms=2 * _DAY),
-    "1h": WindowSize("1h", _HOUR, keep_after_end_ms=10 * _MIN, ttl_ms=35 * _DAY),
-    "1d": WindowSize("1d", _DAY, keep_after_end_ms=30 * _MIN, ttl_ms=400 * _DAY),
+    "1m": WindowSize("1m", _MIN, keep_after_end_ms=2 * _MIN, ttl_ms=_RETENTION.ms("rows_1m")),
+    "1h": WindowSize("1h", _HOUR, keep_after_end_ms=10 * _MIN, ttl_ms=_RETENTION.ms("rows_1h")),
+    "1d": WindowSize("1d", _DAY, keep_after_end_ms=30 * _MIN, ttl_ms=_RETENTION.ms("rows_1d")),
 }
 
 

@@ -111,7 +111,7 @@ def test_the_collector_task_authenticates_exactly_when_an_issuer_is_given() -> N
     assert env["CCSTREAM_IDENTITY_SOURCE"] == {"Fn::If": ["HasOidc", "token", "client"]}
     assert env["CCSTREAM_SERVICE_ACCOUNTS"] == {"Fn::Sub": "ssm:/${Prefix}/collector/service-accounts"}
     secret = container["Secrets"][1]["Fn::If"]
-    assert secret[0] == "HasIdentityKeys" and secret[1]["Name"] == "CCSTREAM_IDENTITY_KEYS"
+    assert secret[0] == "Pseudonymous" and secret[1]["Name"] == "CCSTREAM_IDENTITY_KEYS"
     statement = RESOURCES["CollectorTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][-1]
     assert statement["Action"] == "ssm:GetParameters"  # what the collector calls (collector/internal/source)
     assert len(statement["Resource"]) == 2

@@ -206,8 +206,10 @@ def test_lake_retention_catalog_workgroup_and_delivery_stream(stacks: Any) -> No
     outputs = result.stack("analytics").outputs
     s3 = target.client("s3")
     assert outputs["LakeBucket"] == names.lake_bucket(ACCOUNT, REGION)
-    (lake_rule,) = s3.get_bucket_lifecycle_configuration(Bucket=outputs["LakeBucket"])["Rules"]
-    assert lake_rule["Transitions"] == [{"Days": 90, "StorageClass": "GLACIER"}]
+    lake_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=outputs["LakeBucket"])["Rules"]}
+    assert lake_rules["lake-retention"]["Transitions"] == [{"Days": 90, "StorageClass": "GLACIER"}]
+    assert lake_rules["lake-errors-retention"]["Filter"] == {"Prefix": "errors/"}  # dead letters: 30 days
+    assert lake_rules["lake-errors-retention"]["Expiration"]["Days"] == 30
     (results_rule,) = s3.get_bucket_lifecycle_configuration(Bucket=outputs["ResultsBucket"])["Rules"]
     assert results_rule["Expiration"]["Days"] == 7
     glue = target.client("glue")

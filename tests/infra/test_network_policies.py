@@ -33,6 +33,7 @@ SERVICE_ENDPOINT = {
     "sns": "sns",
     "kms": "kms",
     "ecr": "ecr.api",
+    "secretsmanager": "secretsmanager",
 }
 
 
