@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -279,6 +280,8 @@ class DirectApplier:
         """Same template text and parameter values as deployed. moto's own check compares typed parameter
         values (30 vs "30") with the strings it receives, so it reports changes where there are none."""
         deployed_body = self.cfn.get_template(StackName=request.stack_name)["TemplateBody"]
+        if not isinstance(deployed_body, str):  # botocore hands a JSON template back parsed
+            deployed_body = json.dumps(deployed_body, separators=(",", ":"), ensure_ascii=False)
         if deployed_body != request.template.body:
             return False
         deployed = parameters_of(current)

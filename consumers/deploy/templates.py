@@ -1,12 +1,15 @@
 """Finding and reading the CloudFormation templates in `infra/`.
 
-Templates are sent to CloudFormation as the exact YAML text on disk. They are also parsed here (short-form tags
-such as `!Ref` and `!GetAtt` turned into their long form) so the deployer can see their parameters and the
-emulator gap-filler can read resource properties.
+Templates are sent to CloudFormation as the exact YAML text on disk when it fits an inline TemplateBody (51,200
+bytes); a longer one is sent as its parsed content in compact JSON (the same template for CloudFormation, without
+the comments and indentation, ~15 % smaller). They are also parsed here (short-form tags such as `!Ref` and
+`!GetAtt` turned into their long form) so the deployer can see their parameters and the emulator gap-filler can
+read resource properties.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -72,17 +75,24 @@ def parse_template(text: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Template:
-    """One template file: its text (what CloudFormation receives) and its parsed form."""
+    """One template file: its text, its parsed form, and what CloudFormation receives (`body`)."""
 
     path: Path
 
     @cached_property
-    def body(self) -> str:
+    def text(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
     @cached_property
     def document(self) -> dict[str, Any]:
-        return parse_template(self.body)
+        return parse_template(self.text)
+
+    @cached_property
+    def body(self) -> str:
+        """The YAML as written when it fits inline, else the same template as compact JSON."""
+        if len(self.text.encode("utf-8")) <= TEMPLATE_BODY_LIMIT_BYTES:
+            return self.text
+        return json.dumps(self.document, separators=(",", ":"), ensure_ascii=False)
 
     @property
     def parameters(self) -> dict[str, dict[str, Any]]:
@@ -98,12 +108,14 @@ class Template:
 
 
 def load_template(file_name: str, folder: Path | None = None) -> Template:
-    """Load `infra/<file_name>`; a clear error if it is missing or too big to send inline."""
+    """Load `infra/<file_name>`; a clear error if it is missing or too big to send inline, even as JSON."""
     path = (folder or infra_dir()) / file_name
     if not path.is_file():
         raise ConfigError(f"template {path} is missing")
     template = Template(path)
     size = len(template.body.encode("utf-8"))
     if size > TEMPLATE_BODY_LIMIT_BYTES:
-        raise ConfigError(f"{path} is {size} bytes; CloudFormation accepts at most {TEMPLATE_BODY_LIMIT_BYTES}")
+        raise ConfigError(
+            f"{path} is {size} bytes even as compact JSON; CloudFormation accepts at most {TEMPLATE_BODY_LIMIT_BYTES}"
+        )
     return template
