@@ -29,7 +29,8 @@ class Retention:
     enforced_by: str
     env: str | None = None
     parameter: str | None = None  # "<template>:<Parameter>"
-    literals: tuple[str, ...] = ()  # "<template>:<LogicalId>" with a fixed RetentionInDays
+    #: "<template>:<LogicalId>" with a fixed value: a log group's RetentionInDays, a bucket's ExpirationInDays
+    literals: tuple[str, ...] = ()
     minimum: int = 1
 
     @property
@@ -107,6 +108,20 @@ RETENTIONS: tuple[Retention, ...] = (
         "DynamoDB TTL, after the month ends",
     ),
     Retention(
+        "budget_status",
+        "budget status items (`BUDGET#<month>` `STATUS#…`, the budget status endpoint's answers; a user's names them)",
+        35,
+        "days",
+        "DynamoDB TTL, after the month ends",
+    ),
+    Retention(
+        "runaway_episodes",
+        "runaway alert episodes (`RUNAWAY#<scope>#<subject>`; a developer's names them as stored)",
+        30,
+        "days",
+        "DynamoDB TTL, after the alert",
+    ),
+    Retention(
         "lake",
         "lake objects (Parquet, `metrics/`), Glacier after `LakeGlacierDays` (90)",
         730,
@@ -138,6 +153,22 @@ RETENTIONS: tuple[Retention, ...] = (
         "days",
         "S3 lifecycle (old versions 1 day)",
         parameter="analytics.yaml:QueryResultsDays",
+    ),
+    Retention(
+        "monthly_reports",
+        "monthly spend reports for finance (per user, team, cost centre, model)",
+        2557,
+        "days",
+        "S3 lifecycle (old versions 30 days)",
+        literals=("dashboard.yaml:ReportBucket",),
+    ),
+    Retention(
+        "access_logs",
+        "load balancer access logs (client addresses and request lines)",
+        90,
+        "days",
+        "S3 lifecycle (old versions 7 days)",
+        literals=("monitoring.yaml:AccessLogBucket",),
     ),
     Retention(
         "metrics_log_group",
@@ -177,6 +208,8 @@ RETENTIONS: tuple[Retention, ...] = (
             "analytics.yaml:TransformLogGroup",
             "dashboard.yaml:WidgetLogGroup",
             "dashboard.yaml:BudgetLogGroup",
+            "dashboard.yaml:StatusLogGroup",
+            "dashboard.yaml:SpendJobLogGroup",
         ),
     ),
     Retention(

@@ -21,13 +21,14 @@ from botocore.exceptions import ClientError
 from consumers.dashboard.budgets import BudgetStatus, Month, evaluate, month_series
 from consumers.dashboard.config import DashboardConfig
 from consumers.dashboard.data import DashboardData
+from consumers.retention import retention
 from consumers.sink.dynamodb import to_ddb, with_backoff
 
 log = logging.getLogger(__name__)
 
 ALERT_TOPIC_ENV = "CCSTREAM_ALERT_TOPIC_ARN"
 #: Alert items outlive their month by a year (audit), then DynamoDB's TTL removes them.
-ALERT_TTL_AFTER_MONTH_S = 400 * 86400
+ALERT_TTL_AFTER_MONTH_S = retention("budget_alerts").value * 86400
 
 
 #: The "threshold" of a forecast alert: the month-end forecast's low bound is over the limit, before spend is.

@@ -27,6 +27,7 @@ from consumers.dashboard.alerts import ALERT_TOPIC_ENV
 from consumers.dashboard.data import DashboardData
 from consumers.ddb import to_ddb, with_backoff
 from consumers.query.reader import RowRecord
+from consumers.retention import retention
 from consumers.spend.months import DAY_MS, MINUTE_MS
 from consumers.spend.runaway import HOUR_MS, Baseline, Observed, RunawaySettings, Spike, add_hour, detect
 from consumers.windows.definitions import iso
@@ -164,7 +165,7 @@ class DynamoEpisodeLedger:
     def claim(self, spike: Spike, now_ms: int, quiet_ms: int) -> bool:
         key = {"pk": _pk(spike), "sk": "EPISODE"}
         item = {**key, "kind": "RUNAWAY", "started_ms": now_ms, "until_ms": now_ms + quiet_ms, "metric": spike.metric}
-        item["ttl"] = (now_ms + 30 * DAY_MS) // 1000
+        item["ttl"] = (now_ms + retention("runaway_episodes").value * DAY_MS) // 1000
         try:
             with_backoff(
                 lambda: self.client.put_item(

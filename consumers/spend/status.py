@@ -20,9 +20,10 @@ from typing import Any
 from consumers.dashboard.budgets import BudgetStatus
 from consumers.dashboard.config import DashboardConfig
 from consumers.ddb import from_ddb, query_items, to_ddb, with_backoff
+from consumers.retention import retention
 from consumers.spend.months import Month
 
-STATUS_TTL_AFTER_MONTH_S = 35 * 86400
+STATUS_TTL_AFTER_MONTH_S = retention("budget_status").value * 86400
 _MAX_NAME_BYTES = 200
 
 

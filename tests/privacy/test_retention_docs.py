@@ -73,7 +73,16 @@ def test_the_rollup_lambda_gets_the_user_day_retention_from_the_streaming_stack(
 def test_fixed_log_group_retentions(entry: Any) -> None:
     for literal in entry.literals:
         file, logical = literal.split(":")
-        assert load_template(file).resources[logical]["Properties"]["RetentionInDays"] == entry.value, literal
+        assert _kept_days(load_template(file).resources[logical]) == [entry.value], literal
+
+
+def _kept_days(resource: dict[str, Any]) -> list[Any]:
+    """A log group's RetentionInDays, or a bucket's lifecycle ExpirationInDays (one per expiring rule)."""
+    props = resource["Properties"]
+    if resource["Type"] == "AWS::Logs::LogGroup":
+        return [props["RetentionInDays"]]
+    rules = (props.get("LifecycleConfiguration") or {}).get("Rules", [])
+    return [r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r]
 
 
 def test_every_log_group_and_bucket_lifecycle_is_in_the_table() -> None:
@@ -82,8 +91,9 @@ def test_every_log_group_and_bucket_lifecycle_is_in_the_table() -> None:
     literals = {x.split(":")[1] for r in RETENTIONS for x in r.literals}
     for file in ("streaming.yaml", "analytics.yaml", "dashboard.yaml", "monitoring.yaml", "networking.yaml"):
         for logical, res in load_template(file).resources.items():
-            if res["Type"] == "AWS::Logs::LogGroup":
-                days = res["Properties"]["RetentionInDays"]
+            if res["Type"] not in ("AWS::Logs::LogGroup", "AWS::S3::Bucket"):
+                continue
+            for days in _kept_days(res):
                 assert logical in literals or (isinstance(days, dict) and days["Ref"] in params), (file, logical)
 
 
