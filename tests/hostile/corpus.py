@@ -221,9 +221,9 @@ Event = tuple[str, int, dict[int, float], tuple[str, ...]]
 
 
 class Builder:
-    def __init__(self) -> None:
+    def __init__(self, t0: int = T0) -> None:
         self.corpus = Corpus()
-        self.minute = T0
+        self.minute = t0 - t0 % 3_600_000
 
     def case(self, name: str) -> int:
         """Start a case in a fresh minute; returns that minute's start."""
@@ -251,8 +251,10 @@ def good(ts: int, value: float = 1.0, **labels: Any) -> Event:
     return json.dumps(base_doc(ts, value, **labels)), ts, {ts - ts % MINUTE: value}, ()
 
 
-def build() -> Corpus:
-    b = Builder()
+def build(t0: int = T0) -> Corpus:
+    """The corpus, its cases in the minutes after the hour of `t0` (an hour or two before now for a real stream,
+    whose arrival times are now)."""
+    b = Builder(t0)
 
     # Wrong JSON types in every field of an EMF line: one record per field, good lines around the bad ones.
     for path, right in LINE_FIELDS:
@@ -320,7 +322,7 @@ def build() -> Corpus:
     b.item("gzip-bomb", rec, -1, {}, "oversized_record")
     b.lines("gzip-bomb", [good(m + 2_000)])
 
-    # Skewed clocks: a client 1 h ahead counts (within the 2 h allowed), 3 h ahead is `future`; a client 3 days
+    # Skewed clocks: a client 1 h ahead counts (within the 2 h allowed), 5 h ahead is `future`; a client 3 days
     # behind the shard's watermark is `late`; ts=1 and ts=1e25 are outside the sane range.
     m = b.case("skewed-clock")
     ahead = m + 3_600_000
@@ -329,7 +331,7 @@ def build() -> Corpus:
         [
             good(m + 1_000),
             (json.dumps(base_doc(ahead)), ahead, {ahead: 1.0}, ()),
-            (json.dumps(base_doc(m + 3 * 3_600_000)), m, {}, ("future",)),
+            (json.dumps(base_doc(m + 5 * 3_600_000)), m, {}, ("future",)),
             (json.dumps(base_doc(m - 3 * 86_400_000)), m, {}, ("late",)),
             (json.dumps(base_doc(1)), m, {}, ("timestamp_out_of_range",)),
             (json.dumps(base_doc(10**25)), m, {}, ("timestamp_out_of_range",)),
@@ -338,7 +340,7 @@ def build() -> Corpus:
         arrival_ms=m + 60_000,
     )
     future, late = b.corpus.items[-5], b.corpus.items[-4]
-    future.lake, late.lake = {m + 3 * 3_600_000: 1.0}, {m - 3 * 86_400_000: 1.0}
+    future.lake, late.lake = {m + 5 * 3_600_000: 1.0}, {m - 3 * 86_400_000: 1.0}
 
     # The review's single-line cases, each between good lines.
     m = b.case("review")
