@@ -25,6 +25,7 @@ alarms of infra/streaming.yaml. Decode limits come from `CCSTREAM_MAX_*` (`consu
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import sys
@@ -43,10 +44,14 @@ from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.kcl.health import ApplicationHealth
 from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
 from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
-from consumers.lake.transform import transform_record
+from consumers.lake.deadletter import LakeDeadLetter
+from consumers.lake.transform import MAX_PAYLOAD_CHARS, RecordRows, transform_record
 from consumers.lake.writer import LakeWriter
+from consumers.pipeline import POISON_REASON
 
 log = logging.getLogger("ccstream.lake")
+#: Bytes of a quarantined record kept in its dead letter (base64: MAX_PAYLOAD_CHARS characters).
+LAKE_PAYLOAD_BYTES = MAX_PAYLOAD_CHARS * 3 // 4
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,7 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
                 position: Position = (int(r.sequence_number), int(r.sub_sequence_number or 0))
                 if self.buffer.last is not None and position <= self.buffer.last:
                     continue  # already buffered (the KCL re-delivered it)
-                out = transform_record(r.binary_data, f"{self.shard_id}/{r.sequence_number}", self.decode.line)
+                out = self._transform(r.binary_data, f"{self.shard_id}/{r.sequence_number}")
                 self.buffer.add(position, int(r.timestamp_millis or now), out, now)
             later = self.clock_ms()
             if self.buffer.should_flush(later) or self.buffer.idle(later, self.last_records_ms):
@@ -153,6 +158,17 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         log.info("%s: shutdown requested; flushed and checkpointed", self.shard_id)
 
     # -- helpers ----------------------------------------------------------------------------------------------
+    def _transform(self, data: bytes, source: str) -> RecordRows:
+        """The record's rows; a record whose transform raises (a bug, or an input no rule foresaw) is quarantined
+        as a `poison_record` dead letter with its payload, so it never holds the shard (only S3 failures do)."""
+        try:
+            return transform_record(data, source, self.decode.line)
+        except Exception as exc:
+            log.warning("%s: record %s quarantined (%r)", self.shard_id, source, exc)
+            detail = f"transform: {type(exc).__name__}: {str(exc)[:400]}"
+            payload = base64.b64encode(data[:LAKE_PAYLOAD_BYTES]).decode()
+            return RecordRows("bad", dead_letters=[LakeDeadLetter(POISON_REASON, detail, source, payload)])
+
     def _flush_and_checkpoint(self, checkpointer: Any) -> None:
         batch = self.buffer.take()
         if batch is None:
