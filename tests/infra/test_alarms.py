@@ -17,6 +17,7 @@ EXPECTED = [
     ("streaming.yaml", "AggregatorBehindAlarm", "MillisBehindLatest", True),
     ("streaming.yaml", "LakeWriterHeartbeatAlarm", "lake-writer", True),
     ("streaming.yaml", "LakeWriterBehindAlarm", "lake-writer", True),
+    ("streaming.yaml", "TransientFailuresAlarm", "TransientFailures", False),
     ("streaming.yaml", "SubscriptionDeliveryErrorsAlarm", "DeliveryErrors", False),
     ("streaming.yaml", "SubscriptionDeliveryThrottlingAlarm", "DeliveryThrottling", False),
     ("streaming.yaml", "StreamWriteThrottleAlarm", "WriteProvisionedThroughputExceeded", False),
