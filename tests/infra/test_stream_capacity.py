@@ -85,3 +85,27 @@ def test_cfn_lint_is_clean_in_each_mode(mode: str, tmp_path: Path) -> None:
     path.write_text(text.replace("    Default: PROVISIONED\n", f"    Default: {mode}\n"))
     problems = [f"{m.rule.id} {m.message}" for m in Runner(ConfigMixIn(["--", str(path)])).run()]
     assert problems == []
+
+
+@pytest.mark.emulator
+def test_an_on_demand_stream_deploys_and_carries_records(emulator: Any) -> None:
+    """`-p streaming.StreamMode=ON_DEMAND` through the deployer onto the emulator: the stream is on-demand (no
+    ShardCount sent), takes records, and the consumer's task count is derived without a shard count."""
+    from consumers.aws import AwsTarget
+    from consumers.deploy import deploy
+    from consumers.deploy.stacks import DeployOptions
+    from tests.infra.conftest import unique_names
+
+    target = AwsTarget(endpoint_url=emulator.url, region="us-east-1")
+    names = unique_names("od")
+    options = DeployOptions(parameters={"streaming": {"StreamMode": "ON_DEMAND"}})
+    result = deploy(target, names, ["streaming"], options=options)
+    assert result.stack("streaming").outputs["StreamName"] == names.stream
+    kinesis = target.client("kinesis")
+    summary = kinesis.describe_stream_summary(StreamName=names.stream)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"]["StreamMode"] == "ON_DEMAND"
+    assert summary["OpenShardCount"] >= 1
+    put = kinesis.put_records(
+        StreamName=names.stream, Records=[{"Data": b"x", "PartitionKey": str(i)} for i in range(9)]
+    )
+    assert put.get("FailedRecordCount", 0) == 0
