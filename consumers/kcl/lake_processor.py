@@ -45,7 +45,13 @@ from consumers.kcl.health import ApplicationHealth
 from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
 from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
 from consumers.lake.deadletter import LakeDeadLetter
-from consumers.lake.transform import MAX_PAYLOAD_CHARS, RecordRows, transform_record
+from consumers.lake.transform import (
+    MAX_PAYLOAD_CHARS,
+    MAX_RECORD_POINTS,
+    RecordRows,
+    max_record_points_from_env,
+    transform_record,
+)
 from consumers.lake.writer import LakeWriter
 from consumers.pipeline import POISON_REASON
 
@@ -61,6 +67,7 @@ class LakeSettings:
     limits: BufferLimits
     max_write_attempts: int = 5
     decode: DecodeLimits = field(default_factory=DecodeLimits)
+    max_record_points: int = MAX_RECORD_POINTS
 
     @classmethod
     def from_env(cls) -> LakeSettings:
@@ -70,7 +77,13 @@ class LakeSettings:
             max_age_ms=int(env.get("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", d.max_age_ms)),
             idle_flush_ms=int(env.get("CCSTREAM_IDLE_FLUSH_MS", d.idle_flush_ms)),
         )
-        return cls(AwsTarget.from_env(), Names.from_env(), limits, decode=DecodeLimits.from_env())
+        return cls(
+            AwsTarget.from_env(),
+            Names.from_env(),
+            limits,
+            decode=DecodeLimits.from_env(),
+            max_record_points=max_record_points_from_env(),
+        )
 
     def health(self) -> ApplicationHealth | None:
         if os.environ.get("CCSTREAM_PUBLISH_METRICS", "1") == "0":
@@ -101,8 +114,10 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         sleep: Callable[[float], None] = time.sleep,
         decode: DecodeLimits | None = None,
         health: ApplicationHealth | None = None,
+        max_record_points: int = MAX_RECORD_POINTS,
     ) -> None:
         self.decode = decode or DecodeLimits()
+        self.max_record_points = max_record_points
         self.health = health
         self.writer = writer
         self.limits = limits or BufferLimits()
@@ -162,7 +177,7 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         """The record's rows; a record whose transform raises (a bug, or an input no rule foresaw) is quarantined
         as a `poison_record` dead letter with its payload, so it never holds the shard (only S3 failures do)."""
         try:
-            return transform_record(data, source, self.decode.line)
+            return transform_record(data, source, self.decode.line, self.max_record_points)
         except Exception as exc:
             log.warning("%s: record %s quarantined (%r)", self.shard_id, source, exc)
             detail = f"transform: {type(exc).__name__}: {str(exc)[:400]}"
@@ -222,6 +237,7 @@ def main() -> None:
         max_write_attempts=settings.max_write_attempts,
         decode=settings.decode,
         health=settings.health(),
+        max_record_points=settings.max_record_points,
     )
     kcl.KCLProcess(proc).run()
 
