@@ -50,7 +50,8 @@ lock: $(UV)
 	$(UV) pip compile pyproject.toml requirements/build.in $(LOCK_FOR) $(UPGRADE) -o requirements/runtime.lock.txt
 	$(UV) pip compile requirements/checkov.in $(LOCK_FOR) $(UPGRADE) -o $(CHECKOV_LOCK)
 	$(UV) pip compile requirements/lambda.in -c $(LOCK) --only-binary :all: --generate-hashes --no-header --quiet \
-		--python-version 3.12 --python-platform x86_64-manylinux_2_17 $(UPGRADE) -o requirements/lambda.lock.txt
+		--excludes requirements/lambda.exclude.txt --python-version 3.12 --python-platform x86_64-manylinux_2_17 \
+		$(UPGRADE) -o requirements/lambda.lock.txt
 
 # The real Claude Code CLI for tests/realcli (npm, pinned with integrity hashes in scripts/claude-code/package-lock.json).
 CLAUDE_CODE_STAMP := $(CACHE)/claude-code/.installed

@@ -6,8 +6,15 @@ The parent simulates `--users` users all exporting every minute, packs the recor
 with Random distribution every shard sees almost every user, and the KCL runs one processor process per shard)
 and streams them through a file to a child process. The child imports what `consumers.kcl.processor` imports,
 notes its RSS, then runs `ShardPipeline.process` + `flush` per KCL batch (rows encoded as for DynamoDB and then
-dropped, as DynamoDB would hold them) and reports its RSS and peak RSS (psutil, getrusage). Target: ≤ 300 MB.
+dropped, as DynamoDB would hold them) and reports its RSS and peak RSS (psutil; the kernel's `VmHWM`). Target: ≤ 300 MB.
 The Java MultiLangDaemon is a separate process and not counted here (see `benchmarks.soak`).
+
+    python -m benchmarks.memory --users 10000 --minutes 3 --distinct-per-minute 100000 --distinct-attr department
+
+adds a hostile client on the same shard: every minute `--distinct-per-minute` lines, each with its own value of
+`--distinct-attr` (`department`: distinct label sets, folded into `__other__` past `CCSTREAM_MAX_GROUPS_PER_WINDOW`;
+`session.id`: one CI-bot identity with that many sessions, an HLL sketch past `CCSTREAM_MAX_SESSIONS_PER_USER`;
+`user.id`: that many distinct identities, which no limit folds — identities come from verified credentials).
 """
 
 from __future__ import annotations
@@ -92,18 +99,69 @@ class DroppingRowStores:
         return Stores(rows=self, dedup=self, state=self.meta, dead_letters=self.meta)  # type: ignore[arg-type]
 
 
+HOSTILE_STREAM = "otel-stream-hostile"
+
+
+def hostile_records(spec: WorkloadSpec, per_minute: int, attr: str, events_per_record: int = 500) -> list[SourceRecord]:
+    """A hostile client's records: each minute `per_minute` commit lines, each with a distinct `attr` value."""
+    from consumers.generate.emf_writer import EmfWriter
+    from schemas.envelope import DATA_MESSAGE, Envelope, LogEvent, encode_envelope
+
+    writer = EmfWriter()
+    base = {"user.id": "ci-bot", "session.id": "bot-session", "department": "ci", "organization.id": "org"}
+    out: list[SourceRecord] = []
+    event_id = 0
+    for minute in range(spec.minutes):
+        start = spec.start_ms + minute * 60_000
+        for first in range(0, per_minute, events_per_record):
+            events = []
+            for i in range(first, min(per_minute, first + events_per_record)):
+                ts = start + i * 60_000 // per_minute
+                labels = {**base, attr: f"{attr}-{minute}-{i}"}
+                events.append(LogEvent(str(event_id), ts, writer.line(ts, labels, {"claude_code.commit.count": 1})))
+                event_id += 1
+            env = Envelope(DATA_MESSAGE, "123456789012", "/aws/claude-code/metrics", HOSTILE_STREAM, ["f"], events)
+            arrival = events[-1].timestamp + 5_000
+            out.append(SourceRecord("shardId-000000000000", 0, 0, f"h{event_id}", encode_envelope(env), arrival))
+    return out
+
+
+def merged(records: list[SourceRecord], extra: list[SourceRecord]) -> list[SourceRecord]:
+    """Both streams on one shard in arrival order, renumbered (a shard's sequence numbers follow its arrivals)."""
+    both = sorted([*records, *extra], key=lambda r: r.arrival_ms)
+    return [
+        SourceRecord(r.shard_id, 49 * 10**54 + n, 0, r.partition_key, r.data, r.arrival_ms) for n, r in enumerate(both)
+    ]
+
+
 def rss_mb() -> float:
     import psutil
 
     return psutil.Process().memory_info().rss / 2**20
 
 
-def child(path: Path) -> dict[str, object]:
+def peak_rss_mb() -> float:
+    """This process's peak RSS: the kernel's high-water mark of its own address space (`VmHWM`).
+
+    Not `getrusage().ru_maxrss`: Linux carries that across fork+exec, so a child started by a big parent reports
+    at least the parent's size (measured: a 10 MB child of a 411 MB parent said 411 MB)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(path: Path, max_groups: int | None = None) -> dict[str, object]:
     """Run in the child process: the processor's imports, then the pipeline over every batch."""
     import gc
 
     import consumers.kcl.processor  # noqa: F401  (what the real processor process has loaded)
     from benchmarks.kcl_sim import SimClock
+    from consumers.config import Tunables
     from consumers.pipeline import ShardPipeline
 
     gc.collect()
@@ -111,14 +169,20 @@ def child(path: Path) -> dict[str, object]:
     stores = DroppingRowStores()
     clock = SimClock(0)
     pipeline: ShardPipeline | None = None
+    by_minute: dict[int, float] = {}  # highest RSS seen after a batch, per minute of arrival time
+    first_ms: int | None = None
     for batch in read_batches(path):
         clock.now_ms = max(r.arrival_ms for r in batch)
+        first_ms = clock.now_ms if first_ms is None else first_ms
         if pipeline is None:
-            pipeline = ShardPipeline("bench", batch[0].shard_id, stores.stores(), clock_ms=clock)
+            tunables = Tunables() if max_groups is None else Tunables(max_groups_per_window=max_groups)
+            pipeline = ShardPipeline("bench", batch[0].shard_id, stores.stores(), tunables, clock_ms=clock)
         pipeline.process(batch)
         snapshot = pipeline.flush()
         if snapshot is not None:
             pipeline.remember_checkpoint(snapshot)
+        minute = (clock.now_ms - first_ms) // 60_000
+        by_minute[minute] = round(max(by_minute.get(minute, 0.0), rss_mb()), 1)
     assert pipeline is not None
     gc.collect()
     current = rss_mb()
@@ -132,11 +196,14 @@ def child(path: Path) -> dict[str, object]:
     return {
         "baseline_rss_mb": round(baseline, 1),
         "rss_mb": round(current, 1),
-        "peak_rss_mb": round(max(current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), 1),
+        "peak_rss_mb": round(max(current, peak_rss_mb()), 1),
         "rows_in_memory": len(pipeline.rows),
         "user_entries_open": users_open,
         "points": pipeline.counters.values.get("points", 0),
         "rows_written": stores.rows_written,
+        "rss_mb_by_minute": [by_minute[m] for m in sorted(by_minute)],
+        "limits": {k: v for k, v in pipeline.counters.values.items() if k.startswith("limits.")},
+        "signatures_open": sum(len(getattr(row.partial, "sigs", ())) for row in pipeline.rows.values()),
     }
 
 
@@ -149,10 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--batch-records", type=int, default=10_000, help="max records per KCL batch (kcl.properties maxRecords)"
     )
+    parser.add_argument("--distinct-per-minute", type=int, default=0, help="a hostile client's lines per minute")
+    parser.add_argument("--distinct-attr", default="department", choices=["department", "session.id", "user.id"])
+    parser.add_argument("--max-groups", type=int, help="CCSTREAM_MAX_GROUPS_PER_WINDOW for this run")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child)))
+        print(json.dumps(child(args.child, args.max_groups)))
         return 0
 
     print(machine_info().line())
@@ -164,14 +234,28 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     workload = build_workload(spec)
+    records = workload.all_records()
+    if args.distinct_per_minute:
+        print(
+            f"hostile client: {args.distinct_per_minute:,} lines a minute, each with a distinct {args.distinct_attr}",
+            flush=True,
+        )
+        records = merged(records, hostile_records(spec, args.distinct_per_minute, args.distinct_attr))
     with tempfile.TemporaryDirectory(prefix="ccstream-memory-") as tmp:
         path = Path(tmp) / "batches.msgpack"
-        batches = kcl_batches(workload.all_records(), args.batch_records, int(args.batch_mb * 2**20))
+        batches = kcl_batches(records, args.batch_records, int(args.batch_mb * 2**20))
         n = write_batches(batches, path)
-        del workload
+        del workload, records
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
         done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.memory", "--child", str(path)],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.memory",
+                "--child",
+                str(path),
+                *(["--max-groups", str(args.max_groups)] if args.max_groups else []),
+            ],
             capture_output=True,
             text=True,
             env=env,
@@ -184,8 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(
         f"child processed {result['points']:,} points in {n} batches; rows in memory {result['rows_in_memory']}, "
-        f"open user entries per window size {result['user_entries_open']}"
+        f"open user entries per window size {result['user_entries_open']}, "
+        f"open signatures {result['signatures_open']:,}"
     )
+    if result["limits"]:
+        print(f"limits reached: {result['limits']}")
+    print(f"RSS after the last batch of each minute (MB): {result['rss_mb_by_minute']}")
     print(
         f"RSS after imports: {result['baseline_rss_mb']} MB; after the run: {result['rss_mb']} MB; "
         f"peak: {result['peak_rss_mb']} MB (target ≤ {TARGET_MB} MB: "

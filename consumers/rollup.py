@@ -64,12 +64,22 @@ def user_day_item(
         "window_start": f"{date}T00:00:00Z",
         "start_ms": day_ms,
         "user": user[:MAX_USER_CHARS],
-        "sums": {m: Decimal(repr(v)) for m, v in sums.items()},
+        "sums": {m: _number(v) for m, v in sums.items()},
         "sessions": sessions,
         "ttl": (day_ms + DAY_MS + keep_ms) // 1000,
         "gsi1pk": f"USER#{user_key_part(user)}",
         "gsi1sk": date,
     }
+
+
+#: DynamoDB numbers have magnitudes from 1e-130 to 1e126; a sum of accepted values (0 … 1e15 each) is never above
+#: it, but a client can send 1e-200, which DynamoDB would refuse on every run ("Number underflow").
+MIN_STORED_MAGNITUDE = 1e-100
+
+
+def _number(v: float) -> Decimal:
+    """A sum as a DynamoDB number: a magnitude DynamoDB cannot hold (far below any count or cost) is stored as 0."""
+    return Decimal(repr(v)) if abs(v) >= MIN_STORED_MAGNITUDE else Decimal(0)
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,10 @@ TRUNCATED_SUFFIX = "[Truncated...]"
 MIN_TIMESTAMP_MS = 1_735_689_600_000
 MAX_TIMESTAMP_MS = 4_102_444_800_000
 
-#: Reasons of `Rejected` entries whose line still counted (an attribute was cut or dropped, not a value).
-DEGRADED_REASONS = frozenset({"attribute_truncated", "labels_limited", "bad_attribute_type", "attribute_name_too_long"})
+#: Reasons of `Rejected` entries whose line still counted (an attribute or a unit was cut or dropped, not a value).
+DEGRADED_REASONS = frozenset(
+    {"attribute_truncated", "labels_limited", "bad_attribute_type", "attribute_name_too_long", "bad_unit"}
+)
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,10 @@ def _timestamp(raw: Any, where: str, limits: LineLimits, *, text: bool = False) 
     return int(raw)
 
 
-def _declared_metrics(directives: Any) -> dict[str, str]:
-    """Metric name → unit from a `CloudWatchMetrics` list; EmfError("bad_metadata") for any wrong type."""
+def _declared_metrics(directives: Any, rejected: list[Rejected]) -> dict[str, str]:
+    """Metric name → unit from a `CloudWatchMetrics` list; EmfError("bad_metadata") for any wrong type but a
+    unit's: a unit that is not a string is no unit (`bad_unit`, the value still counts — units are CloudWatch's
+    metadata, the aggregates do not need them)."""
     if not isinstance(directives, list):
         raise EmfError("bad_metadata", f"CloudWatchMetrics is {type(directives).__name__}, not a list")
     declared: dict[str, str] = {}
@@ -156,9 +160,12 @@ def _declared_metrics(directives: Any) -> dict[str, str]:
             raise EmfError("bad_metadata", "Dimensions is not a list of lists of names")
         for metric in metrics:
             name = metric.get("Name") if isinstance(metric, dict) else None
-            unit = metric.get("Unit", "") if isinstance(metric, dict) else None
-            if not isinstance(name, str) or not isinstance(unit, str | None):
+            if not isinstance(name, str):
                 raise EmfError("bad_metadata", f"bad Metrics entry {_short(metric)}")
+            unit = metric.get("Unit", "")
+            if not isinstance(unit, str | None):
+                rejected.append(Rejected(name, "bad_unit", _short(unit)))
+                unit = ""
             declared.setdefault(name, unit or "")
     return declared
 
@@ -168,14 +175,15 @@ def parse_document(
 ) -> tuple[list[DataPoint], list[Rejected]]:
     aws = doc.get("_aws")
     numbers_are_values = False
+    rejected: list[Rejected] = []
     if aws is not None:
         if not isinstance(aws, dict):
             raise EmfError("bad_metadata", f"_aws is {type(aws).__name__}, not an object")
         timestamp_ms = _timestamp(aws.get("Timestamp"), "_aws.Timestamp", limits)
-        declared = _declared_metrics(aws.get("CloudWatchMetrics", []))
+        declared = _declared_metrics(aws.get("CloudWatchMetrics", []), rejected)
     elif "CloudWatchMetrics" in doc or doc.get("Version") == "0":
         timestamp_ms = _timestamp(doc.get("Timestamp"), "Timestamp", limits, text=True)
-        declared = _declared_metrics(doc.get("CloudWatchMetrics", []))
+        declared = _declared_metrics(doc.get("CloudWatchMetrics", []), rejected)
     else:
         if "OTelLib" not in doc and not any(map(is_metric_name, doc)):
             raise EmfError("not_emf", "no EMF metadata, no OTelLib and no claude_code.* key")
@@ -188,7 +196,6 @@ def parse_document(
 
     attributes: dict[str, str] = {}
     values: dict[str, Any] = {}
-    rejected: list[Rejected] = []
     for key, val in doc.items():
         if key in reserved:
             continue

@@ -95,9 +95,13 @@ class UserEntry:
     sessions: set[str] = field(default_factory=set)
     #: HLL sketch of every session id once there were more than the limit (`sessions` is then empty)
     sketch: Any = None
+    #: where the writer switched this entry to a sketch (an opaque, lexicographically ordered position text; "" =
+    #: not known): lets a replay count the switch once (`shard/rowbook.py`)
+    switched_at: str = ""
 
-    def add_sessions(self, ids: set[str], limit: int) -> bool:
-        """Add session ids; True when this call switched the entry to a sketch (more than `limit` ids)."""
+    def add_sessions(self, ids: set[str], limit: int, at: str = "") -> bool:
+        """Add session ids; True when this call switched the entry to a sketch (more than `limit` ids), which it
+        then remembers happened `at`."""
         if self.sketch is not None:
             sketch_of(ids, self.sketch)
             return False
@@ -106,6 +110,7 @@ class UserEntry:
             return False
         self.sketch = sketch_of(sorted(self.sessions))
         self.sessions = set()
+        self.switched_at = at
         return True
 
     def merge(self, other: UserEntry) -> None:
@@ -115,6 +120,7 @@ class UserEntry:
             return
         self.sketch = _union(self, other)
         self.sessions = set()
+        self.switched_at = min(filter(None, (self.switched_at, other.switched_at)), default="")
 
     def session_count(self) -> SessionCount:
         return count_sessions([self.sessions], [self.sketch])
@@ -145,10 +151,13 @@ class UserPartial:
         return self
 
     def to_doc(self) -> dict[str, object]:
-        """`{"users": {user: [sums, sorted session ids]}}`, or `[sums, [], sketch bytes]` past the limit."""
+        """`{"users": {user: [sums, sorted session ids]}}`, or `[sums, [], sketch bytes, switched_at]` past the
+        limit."""
         return {
             "users": {
-                u: [e.sums, sorted(e.sessions)] if e.sketch is None else [e.sums, [], dump_sketch(e.sketch)]
+                u: [e.sums, sorted(e.sessions)]
+                if e.sketch is None
+                else [e.sums, [], dump_sketch(e.sketch), e.switched_at]
                 for u, e in self.users.items()
             }
         }
@@ -156,8 +165,10 @@ class UserPartial:
     @classmethod
     def from_doc(cls, doc: dict[str, object]) -> UserPartial:
         users = cast("dict[str, list[Any]]", doc.get("users") or {})
-        return cls(
-            users={
-                u: UserEntry(dict(v[0]), set(v[1]), load_sketch(v[2]) if len(v) > 2 else None) for u, v in users.items()
-            }
-        )
+        return cls(users={u: _entry_of(v) for u, v in users.items()})
+
+
+def _entry_of(v: list[Any]) -> UserEntry:
+    if len(v) <= 2:
+        return UserEntry(dict(v[0]), set(v[1]))
+    return UserEntry(dict(v[0]), set(v[1]), load_sketch(v[2]), str(v[3]) if len(v) > 3 else "")

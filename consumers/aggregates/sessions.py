@@ -18,10 +18,17 @@ LG_K = 12
 _TYPE = "HLL_8"
 
 
-def new_sketch() -> Any:
-    import datasketches  # imported when the first user passes the limit (the Lambda package need not carry it)
+def _lib() -> Any:
+    """The HLL classes: DataSketches' compiled module itself. Its `datasketches` package only re-exports them plus
+    helpers that import numpy, which the Lambda package (whose dashboard and rollup read sketches) leaves out."""
+    import _datasketches
 
-    return datasketches.hll_sketch(LG_K, getattr(datasketches.tgt_hll_type, _TYPE))
+    return _datasketches
+
+
+def new_sketch() -> Any:
+    lib = _lib()
+    return lib.hll_sketch(LG_K, getattr(lib.tgt_hll_type, _TYPE))
 
 
 def sketch_of(ids: Iterable[str], into: Any = None) -> Any:
@@ -32,9 +39,7 @@ def sketch_of(ids: Iterable[str], into: Any = None) -> Any:
 
 
 def load_sketch(data: bytes) -> Any:
-    import datasketches
-
-    return datasketches.hll_sketch.deserialize(bytes(data))
+    return _lib().hll_sketch.deserialize(bytes(data))
 
 
 def dump_sketch(sketch: Any) -> bytes:
@@ -49,13 +54,12 @@ class SessionCount:
 
 def union_sketch(sketches: Iterable[Any], ids: Iterable[str] = ()) -> Any:
     """One sketch of the union of `sketches` (None entries skipped) and the exact `ids`."""
-    import datasketches
-
-    union = datasketches.hll_union(LG_K)
+    lib = _lib()
+    union = lib.hll_union(LG_K)
     for s in sketches:
         if s is not None:
             union.update(s)
-    return sketch_of(sorted(ids), union.get_result(getattr(datasketches.tgt_hll_type, _TYPE)))
+    return sketch_of(sorted(ids), union.get_result(getattr(lib.tgt_hll_type, _TYPE)))
 
 
 def count_sessions(exact: Iterable[set[str]], sketches: Iterable[Any]) -> SessionCount:

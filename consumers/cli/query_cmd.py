@@ -84,8 +84,15 @@ def query(
     for col in ["window_start", *label_cols, "value"]:
         table.add_column(col, justify="right" if col == "value" else "left")
     for r in rows:
-        table.add_row(iso(r.window_start_ms), *(r.labels.get(c, "") for c in label_cols), f"{r.value:,.6g}")
+        value = f"≈ {r.value:,.6g}" if r.approximate else f"{r.value:,.6g}"
+        table.add_row(iso(r.window_start_ms), *(r.labels.get(c, "") for c in label_cols), value)
     Console().print(table)
+    approximate = sum(1 for r in rows if r.approximate)
+    if approximate:
+        err.print(
+            f"≈ approximate: {approximate} of {len(rows)} windows hold a user with more sessions than "
+            "CCSTREAM_MAX_SESSIONS_PER_USER; that user's sessions are counted by an HLL sketch (≈ 1.6 % error)"
+        )
     if not rows:
         err.print("no rows in this range (is the consumer running? try a wider --from/--to)")
 

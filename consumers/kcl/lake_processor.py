@@ -25,6 +25,7 @@ alarms of infra/streaming.yaml. Decode limits come from `CCSTREAM_MAX_*` (`consu
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import sys
@@ -43,11 +44,21 @@ from consumers.kcl.checkpoint import checkpoint_with_retry
 from consumers.kcl.health import ApplicationHealth
 from consumers.lake.bucket import ensure_bucket, lake_bucket, s3_client
 from consumers.lake.buffer import BufferLimits, LakeBuffer, PendingBatch, Position
-from consumers.lake.transform import transform_record
+from consumers.lake.deadletter import LakeDeadLetter
+from consumers.lake.transform import (
+    MAX_PAYLOAD_CHARS,
+    MAX_RECORD_POINTS,
+    RecordRows,
+    max_record_points_from_env,
+    transform_record,
+)
 from consumers.lake.writer import LakeWriter
+from consumers.pipeline import POISON_REASON
 from consumers.privacy.forgetlist import DEFAULT_REFRESH_MS, ForgetList
 
 log = logging.getLogger("ccstream.lake")
+#: Bytes of a quarantined record kept in its dead letter (base64: MAX_PAYLOAD_CHARS characters).
+LAKE_PAYLOAD_BYTES = MAX_PAYLOAD_CHARS * 3 // 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class LakeSettings:
     limits: BufferLimits
     max_write_attempts: int = 5
     decode: DecodeLimits = field(default_factory=DecodeLimits)
+    max_record_points: int = MAX_RECORD_POINTS
 
     @classmethod
     def from_env(cls) -> LakeSettings:
@@ -66,7 +78,13 @@ class LakeSettings:
             max_age_ms=int(env.get("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", d.max_age_ms)),
             idle_flush_ms=int(env.get("CCSTREAM_IDLE_FLUSH_MS", d.idle_flush_ms)),
         )
-        return cls(AwsTarget.from_env(), Names.from_env(), limits, decode=DecodeLimits.from_env())
+        return cls(
+            AwsTarget.from_env(),
+            Names.from_env(),
+            limits,
+            decode=DecodeLimits.from_env(),
+            max_record_points=max_record_points_from_env(),
+        )
 
     def health(self) -> ApplicationHealth | None:
         if os.environ.get("CCSTREAM_PUBLISH_METRICS", "1") == "0":
@@ -98,8 +116,10 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         sleep: Callable[[float], None] = time.sleep,
         decode: DecodeLimits | None = None,
         health: ApplicationHealth | None = None,
+        max_record_points: int = MAX_RECORD_POINTS,
     ) -> None:
         self.decode = decode or DecodeLimits()
+        self.max_record_points = max_record_points
         self.health = health
         self.writer = writer
         self.limits = limits or BufferLimits()
@@ -128,7 +148,7 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
                 position: Position = (int(r.sequence_number), int(r.sub_sequence_number or 0))
                 if self.buffer.last is not None and position <= self.buffer.last:
                     continue  # already buffered (the KCL re-delivered it)
-                out = transform_record(r.binary_data, f"{self.shard_id}/{r.sequence_number}", self.decode.line)
+                out = self._transform(r.binary_data, f"{self.shard_id}/{r.sequence_number}")
                 self.buffer.add(position, int(r.timestamp_millis or now), out, now)
             later = self.clock_ms()
             if self.buffer.should_flush(later) or self.buffer.idle(later, self.last_records_ms):
@@ -155,6 +175,17 @@ class LakeRecordProcessor(processor.RecordProcessorBase):
         log.info("%s: shutdown requested; flushed and checkpointed", self.shard_id)
 
     # -- helpers ----------------------------------------------------------------------------------------------
+    def _transform(self, data: bytes, source: str) -> RecordRows:
+        """The record's rows; a record whose transform raises (a bug, or an input no rule foresaw) is quarantined
+        as a `poison_record` dead letter with its payload, so it never holds the shard (only S3 failures do)."""
+        try:
+            return transform_record(data, source, self.decode.line, self.max_record_points)
+        except Exception as exc:
+            log.warning("%s: record %s quarantined (%r)", self.shard_id, source, exc)
+            detail = f"transform: {type(exc).__name__}: {str(exc)[:400]}"
+            payload = base64.b64encode(data[:LAKE_PAYLOAD_BYTES]).decode()
+            return RecordRows("bad", dead_letters=[LakeDeadLetter(POISON_REASON, detail, source, payload)])
+
     def _flush_and_checkpoint(self, checkpointer: Any) -> None:
         batch = self.buffer.take()
         if batch is None:
@@ -208,6 +239,7 @@ def main() -> None:
         max_write_attempts=settings.max_write_attempts,
         decode=settings.decode,
         health=settings.health(),
+        max_record_points=settings.max_record_points,
     )
     kcl.KCLProcess(proc).run()
 

@@ -34,7 +34,7 @@ from typing import Any
 import msgspec
 
 from consumers.lake.deadletter import LakeDeadLetter, deadletter_key, encode_jsonl
-from consumers.lake.transform import transform_record
+from consumers.lake.transform import MAX_RECORD_POINTS, max_record_points_from_env, transform_record
 from schemas.lake import Partition
 
 log = logging.getLogger("ccstream.firehose")
@@ -68,7 +68,9 @@ def _partition_of(rows: list[dict[str, Any]]) -> Partition:
     return min(counts, key=lambda p: (-counts[p], p))
 
 
-def transform_firehose_event(event: dict[str, Any], budget_bytes: int = RESPONSE_BUDGET_BYTES) -> FirehoseOutcome:
+def transform_firehose_event(
+    event: dict[str, Any], budget_bytes: int = RESPONSE_BUDGET_BYTES, max_points: int = MAX_RECORD_POINTS
+) -> FirehoseOutcome:
     """Pure transform of one Firehose invocation (no AWS calls). The response stays under `budget_bytes`."""
     results: list[dict[str, Any]] = []
     letters: list[LakeDeadLetter] = []
@@ -84,7 +86,7 @@ def transform_firehose_event(event: dict[str, Any], budget_bytes: int = RESPONSE
             raw = base64.b64decode(original, validate=True)
         except ValueError:
             raw = b""
-        out = transform_record(raw, source=record_id)
+        out = transform_record(raw, source=record_id, max_points=max_points)
         letters.extend(out.dead_letters)
         answer: dict[str, Any]
         if out.rows:
@@ -117,7 +119,7 @@ def store_dead_letters(s3: Any, bucket: str, name: str, letters: list[LakeDeadLe
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point. Dead letters go to $CCSTREAM_LAKE_BUCKET (and to the function's log)."""
-    outcome = transform_firehose_event(event)
+    outcome = transform_firehose_event(event, max_points=max_record_points_from_env())
     if outcome.dead_letters:
         log.warning(
             "%d unusable records/events/values: %s",

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import msgspec
 
+from consumers.errors import ConfigError
 from consumers.lake.deadletter import LakeDeadLetter
 from schemas.catalogue import TOKEN_USAGE, user_key
 from schemas.emf import DEFAULT_LIMITS, DEGRADED_REASONS, DataPoint, EmfError, LineLimits, Rejected, parse_line
@@ -31,7 +34,21 @@ from schemas.lake import ATTRIBUTE_COLUMNS, Partition, in_lake_range
 
 #: Rows one record may give (a real record: ~1,200). Beyond it the rest of the record's events are dead letters
 #: `record_points_limited`: what a small gzip'd record can make the writer or the Lambda hold stays bounded.
+#: `CCSTREAM_LAKE_MAX_RECORD_POINTS` overrides it (`max_record_points_from_env`).
 MAX_RECORD_POINTS = 50_000
+
+
+def max_record_points_from_env(env: Mapping[str, str] | None = None) -> int:
+    """`CCSTREAM_LAKE_MAX_RECORD_POINTS`, else `MAX_RECORD_POINTS`; a value that is not a positive integer is
+    refused (ConfigError) rather than silently replaced."""
+    raw = (os.environ if env is None else env).get("CCSTREAM_LAKE_MAX_RECORD_POINTS", "")
+    if raw == "":
+        return MAX_RECORD_POINTS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"CCSTREAM_LAKE_MAX_RECORD_POINTS={raw!r} must be a positive integer")
+    return int(raw)
+
+
 #: Characters of a lake dead letter's payload that are kept (every event CloudWatch Logs accepts, whole).
 MAX_PAYLOAD_CHARS = 256 * 1024
 

@@ -4,7 +4,9 @@ Each window's answer merges the partial rows of every shard (and every user buck
 - any metric (Claude Code's, unknown new ones, and the derived `ccstream.token_cost.usd`) by nothing, by any
   combination of the groupable attributes (see `aggregates/dimensions.py`), or by `user.email` (email, falling
   back to user.id);
-- `active_users` and `sessions`: exact distinct counts per window (by nothing).
+- `active_users` and `sessions`: distinct counts per window (by nothing). `active_users` is exact; `sessions` is
+  exact unless a user of the window passed `CCSTREAM_MAX_SESSIONS_PER_USER` (that user's sessions are then an HLL
+  sketch): such a row says `approximate`.
 """
 
 from __future__ import annotations
@@ -26,9 +28,14 @@ class QueryRow:
     window_start_ms: int
     labels: dict[str, str]
     value: float
+    #: None: an exact sum (every metric); True/False for `sessions`, whose count may come from an HLL sketch
+    approximate: bool | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"window_start": iso(self.window_start_ms), **self.labels, "value": self.value}
+        out: dict[str, object] = {"window_start": iso(self.window_start_ms), **self.labels, "value": self.value}
+        if self.approximate is not None:
+            out["approximate"] = self.approximate
+        return out
 
 
 def supported_help() -> str:
@@ -64,12 +71,11 @@ def query_metric(
             raise UnsupportedQuery(f"{metric} is a distinct count per window and takes no --by. {supported_help()}")
         rows = []
         for start, up in sorted(merge_user_rows(reader, window, from_ms, to_ms).items()):
-            value = (
-                len(up.users)
-                if metric == "active_users"
-                else distinct_sessions(list(up.users.values())).value  # approximate past the per-user limit
-            )
-            rows.append(QueryRow(start, {}, float(value)))
+            if metric == "active_users":
+                rows.append(QueryRow(start, {}, float(len(up.users))))
+                continue
+            count = distinct_sessions(list(up.users.values()))  # approximate past the per-user limit
+            rows.append(QueryRow(start, {}, count.value, approximate=count.approximate))
         return rows
     if len(by) == 1 and by[0] in USER_ATTRS:
         rows = []

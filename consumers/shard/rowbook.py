@@ -11,6 +11,15 @@ Limits (deterministic, so a replay builds the same rows): a window row holds at 
 (`limits.groups_overflow.<size>` counts their points); a user entry keeps at most `max_sessions_per_user` session
 ids exactly, then a sketch (`limits.sessions_approximate.<size>` counts the users switched). Both depend only on the
 records of the row in shard order, whatever the batch boundaries.
+
+The limit counters are exact under replay too. After a restart the counters are those of the checkpoint's snapshot,
+and a replayed record that a stored row already holds is skipped, so what it added to a limit must be counted
+without applying it again: a skipped signature that is not among the stored row's signatures was folded into
+`__other__` (a row's signatures only grow, and a folded one never gets in later); a user entry stores where it
+switched to a sketch (`UserEntry.switched_at`: the very record that made it switch, which touches the row: a batch
+in which some entry would switch is refused and applied record by record), and a row first loaded in this process
+counts its switches at or after the first record this process applied (they came after the checkpoint) when the
+replay reaches them, so every snapshot counts exactly the switches at or before its position.
 """
 
 from __future__ import annotations
@@ -22,10 +31,10 @@ from consumers.aggregates.batch import FineBatch
 from consumers.aggregates.dimensions import Signature, other_key
 from consumers.aggregates.partials import UserPartial, WindowPartial, add_sums
 from consumers.config import Tunables
-from consumers.model import Position, RowKey, window_of
+from consumers.model import Position, RowKey, position_str, window_of
 from consumers.retention import RetentionSettings
 from consumers.shard.counters import LIMIT_COUNTER, Counters
-from consumers.shard.routing import Router
+from consumers.shard.routing import Router, Routes
 from consumers.sink.base import RowStore, RowWrite, StoredRow
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
 from schemas.catalogue import TOKEN_USAGE
@@ -59,26 +68,44 @@ class RowBook:
         self.rows: dict[RowKey, RowState] = {}
         #: Bucket count per window (`window_of` key): the one its stored rows were written with, else the setting.
         self.bucket_counts: dict[RowKey, int] = {}
+        #: The first record this process applied (every record before it is in the restored counters).
+        self.origin: Position | None = None
+        #: Rows loaded or created in this process, until no record can reach their window: a reload after an
+        #: eviction finds only switches this process already counted.
+        self.seen: set[RowKey] = set()
+        #: Sketch switches of stored rows that the restored counters lack, by row: counted when the replay reaches them.
+        self.pending: dict[RowKey, list[str]] = {}
 
     # ------------------------------------------------------------------------------------------------ apply
     def apply(self, fine: FineBatch, first: Position, last: Position, derive: Derive, counters: Counters) -> bool:
         """Add a fine batch covering records first..last to the rows; False (and nothing applied) if a row's
         fence lies strictly inside that range."""
+        if self.origin is None:
+            self.origin = first
         routes = self.router.route(fine, self._window_counts(fine))
         touched = routes.touched()
-        self._load_missing(touched)
+        self._load_missing(touched, counters)
         rows = self.rows
         if any(first <= rows[k].base_fence < last for k in touched):
             return False
         live = {k for k in touched if rows[k].base_fence < first}  # rows that do not hold this batch yet
+        limit = self.tunables.max_sessions_per_user
+        if first < last and self._would_switch(routes, live, limit):
+            return False  # record by record, so the switch is stored with the record that made it
+        if self.pending:
+            self._count_pending(touched, position_str(last), counters)
         for k in live:
             if rows[k].first_dirty is None:
                 rows[k].first_dirty = first
         window_targets = {g: [rows[k] for k in keys if k in live] for g, keys in routes.window_rows.items()}
         user_targets = {g: [rows[k] for k in keys if k in live] for g, keys in routes.user_rows.items()}
+        held = {g: [rows[k] for k in keys if k not in live] for g, keys in routes.window_rows.items()}
 
         overflow: dict[str, int] = {}
         for group, sig, sig_key, (sums, n) in routes.labels:
+            for row in held[group]:  # a replayed record this row holds: was it folded? (see the module docstring)
+                if sig_key != row.other and sig_key not in row.partial.sigs:  # type: ignore[union-attr]
+                    overflow[row.key.size] = overflow.get(row.key.size, 0) + n
             targets = window_targets[group]
             if not targets:
                 continue
@@ -87,19 +114,19 @@ class RowBook:
             for row in targets:
                 partial: WindowPartial = row.partial  # type: ignore[assignment]
                 key = sig_key
-                if key not in partial.sigs and len(partial.sigs) >= row.group_cap:
+                if key not in partial.sigs and key != row.other and len(partial.sigs) >= row.group_cap:
                     key = row.other
                     overflow[row.key.size] = overflow.get(row.key.size, 0) + n
                 partial.add_sums(key, sums)
                 if derived:
                     partial.add(key, derived[0], derived[1])
                 partial.points += n
-        limit = self.tunables.max_sessions_per_user
+        at = position_str(last)
         for ugroup, user, (usums, sessions) in routes.users:
             for row in user_targets[ugroup]:
                 entry = row.partial.entry(user)  # type: ignore[union-attr]
                 add_sums(entry.sums, usums)
-                if sessions and entry.add_sessions(sessions, limit):
+                if sessions and entry.add_sessions(sessions, limit, at):
                     counters.add(f"{LIMIT_COUNTER}sessions_approximate.{row.key.size}")
         for size, n in overflow.items():
             counters.add(f"{LIMIT_COUNTER}groups_overflow.{size}", n)
@@ -129,13 +156,52 @@ class RowBook:
                 known[window] = stored.get(window) or self._configured_buckets(window)
         return {km: tuple(known[w] for w in ws) for km, ws in windows.items()}
 
-    def _load_missing(self, keys: set[RowKey]) -> None:
+    def _load_missing(self, keys: set[RowKey], counters: Counters) -> None:
         missing = [k for k in keys if k not in self.rows]
         if not missing:
             return
         stored = self.store.load_rows(self.shard_id, missing)
         for k in missing:
-            self.rows[k] = self._row_from_store(k, stored.get(k))
+            row = self.rows[k] = self._row_from_store(k, stored.get(k))
+            if k.kind == "U" and k not in self.seen and self.origin is not None:
+                since = position_str(self.origin)
+                users = row.partial.users.values()  # type: ignore[union-attr]
+                switched = sorted(e.switched_at for e in users if e.sketch is not None and e.switched_at >= since)
+                if switched:
+                    self.pending[k] = switched
+            self.seen.add(k)
+
+    def _would_switch(self, routes: Routes, live: set[RowKey], limit: int) -> bool:
+        """Some live user entry would pass `limit` session ids with this batch (cheap bound first, then exact)."""
+        incoming: dict[str, int] = {}
+        for _, user, (_, sessions) in routes.users:
+            if sessions:
+                incoming[user] = incoming.get(user, 0) + len(sessions)
+        candidates: dict[tuple[RowKey, str], set[str]] = {}
+        for ugroup, user, (_, sessions) in routes.users:
+            if not sessions:
+                continue
+            for key in routes.user_rows[ugroup]:
+                if key not in live:
+                    continue
+                entry = self.rows[key].partial.users.get(user)  # type: ignore[union-attr]
+                held = 0 if entry is None else len(entry.sessions)
+                if (entry is None or entry.sketch is None) and held + incoming[user] > limit:
+                    ids = candidates.setdefault((key, user), set() if entry is None else set(entry.sessions))
+                    ids |= sessions
+                    if len(ids) > limit:
+                        return True
+        return False
+
+    def _count_pending(self, touched: set[RowKey], last: str, counters: Counters) -> None:
+        for key in [k for k in touched if k in self.pending]:
+            waiting = self.pending[key]
+            reached = [s for s in waiting if s <= last]
+            if reached:
+                counters.add(f"{LIMIT_COUNTER}sessions_approximate.{key.size}", len(reached))
+                waiting[:] = [s for s in waiting if s > last]
+            if not waiting:
+                del self.pending[key]
 
     def _row_from_store(self, key: RowKey, stored: StoredRow | None) -> RowState:
         if key.kind == "W":
@@ -191,10 +257,18 @@ class RowBook:
         kept = {window_of(k) for k in self.rows}
         for window in [w for w in self.bucket_counts if w not in kept and closed_long_ago(w)]:
             del self.bucket_counts[window]
+        # A window no record can reach any more (it ended more than the allowed lateness ago) is never reloaded.
+        lateness = self.tunables.allowed_lateness_ms
+        for key in [k for k in self.seen if k not in self.rows]:
+            if WINDOW_SIZES[key.size].end_of(key.start_ms) + lateness < watermark_ms:
+                self.seen.discard(key)
 
     def drop(self) -> None:
         self.rows.clear()
         self.bucket_counts.clear()
+        self.seen.clear()
+        self.pending.clear()
+        self.origin = None
 
 
 def ttl_s(key: RowKey, retention: RetentionSettings | None = None) -> int:

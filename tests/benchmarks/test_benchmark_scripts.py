@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import decoders, freshness, memory, soak, throughput, write_amplification
+from benchmarks import decoders, freshness, load, memory, soak, throughput, write_amplification
 from consumers.cost import load_aws_prices, load_measured, project
 
 
@@ -50,6 +50,21 @@ def test_memory_reports_rss_from_a_child_process(capsys: pytest.CaptureFixture[s
     assert memory.main(["--users", "30", "--minutes", "1"]) == 0
     out = capsys.readouterr().out
     assert "RSS after imports:" in out and "peak:" in out
+
+
+def test_memory_with_a_hostile_client_reaches_the_group_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--users", "20", "--minutes", "1", "--distinct-per-minute", "300", "--max-groups", "100"]
+    assert memory.main(args) == 0
+    out = capsys.readouterr().out
+    assert "hostile client: 300 lines a minute" in out and "limits.groups_overflow.1m" in out
+
+
+def test_load_simulates_every_shard_and_measures_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--users", "20", "--times", "3", "--minutes", "2", "--shards", "2", "--emulator-seconds", "0.5"]
+    assert load.main(args) == 0
+    out = capsys.readouterr().out
+    assert "embedded emulator" in out and "PutRecords" in out and "GetRecords" in out
+    assert out.count("utilisation") == 3 and "worst shard utilisation" in out
 
 
 def test_soak_sample_lines_line_up_with_the_header() -> None:

@@ -129,3 +129,39 @@ def test_scheduled_handler_rolls_up_and_alerts_once(lambda_env: LoadedFixture, m
     for _ in range(5):
         received += sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
     assert len(received) == crossings
+
+
+def test_budgets_alert_even_when_the_rollup_fails(lambda_env: LoadedFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Budgets read the window rows, never the user-days: a rollup that fails (here: refused outright) does not
+    stop the alerts, and the failure still reaches the function's Errors alarm (raised after the budgets ran)."""
+    target = lambda_env.target
+    ddb = target.client("dynamodb")
+    for page in ddb.get_paginator("scan").paginate(
+        TableName=lambda_env.names.table,
+        FilterExpression="begins_with(pk, :b)",
+        ExpressionAttributeValues={":b": {"S": "BUDGET#"}},
+        ProjectionExpression="pk, sk",
+    ):
+        for key in page["Items"]:  # alerts other tests sent: this one must send them again
+            ddb.delete_item(TableName=lambda_env.names.table, Key=key)
+    sns, sqs = target.client("sns"), target.client("sqs")
+    topic = sns.create_topic(Name=f"alarms-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"alarms-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    monkeypatch.setenv("CCSTREAM_ALERT_TOPIC_ARN", topic)
+
+    def refused(*_: object, **__: object) -> object:
+        raise RuntimeError("user-day rollup refused")
+
+    monkeypatch.setattr(lambda_handler, "rollup_user_days", refused)
+    with pytest.raises(RuntimeError, match="rollup refused"):
+        lambda_handler.scheduled_handler({"source": "aws.events"})
+    want = expected(lambda_env.points, FROM_MS, TO_MS, TO_MS, [], {"checkout-web": 10.0}, 5_000_000)["budgets"]
+    crossings = sum(
+        sum(1 for t in (80, 90, 100) if b["spent"] * 100 >= t * b["limit"]) for b in want["budgets"].values()
+    )
+    received = []
+    for _ in range(5):
+        received += sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    assert crossings > 0 and len(received) == crossings

@@ -25,6 +25,7 @@ def test_throttled_and_lost_responses_are_exact(aws: AwsTarget, monkeypatch: pyt
     client = faults.attach(aws.client("dynamodb", retries={"max_attempts": 1, "mode": "standard"}))
     by_shard, points = scenario.build_shards(77, 24)
     stores = CrashingDynamo(client, table)
-    scenario.consume(by_shard, stores, random.Random(3), crash_rate=0.2)
+    run = scenario.consume(by_shard, stores, random.Random(5), crash_rate=0.2)
     assert faults.throttled > 10 and faults.lost > 1, (faults.throttled, faults.lost, faults.calls)
+    assert run.crashes > 0 and run.mid_stream_restarts > 0, run  # replays really started mid-stream
     _reader_check(monkeypatch, DynamoRowReader(clean, table), points)

@@ -1,12 +1,14 @@
-"""Hypothesis mutates the JSON *structure and types* of real-shaped awsemf lines (not only bytes): any node replaced
-by any JSON value, keys deleted or added, containers swapped. The decoder raises nothing but its own `EmfError`;
-every log event is either decoded or dead-lettered with a reason; the lake transform and the Firehose Lambda never
+"""Hypothesis mutates the JSON *structure and types* of real-shaped awsemf lines and of the subscription envelope
+around them (not only bytes): any node replaced by any JSON value, keys deleted or added, containers swapped. The
+decoder raises nothing but its own `EmfError`; every log event is either decoded or dead-lettered with a reason; a
+mutated envelope is a data record or one record-level dead letter; the lake transform and the Firehose Lambda never
 raise; dead-letter keys always fit S3's 1,024 bytes."""
 
 from __future__ import annotations
 
 import base64
 import copy
+import gzip
 import json
 from typing import Any
 
@@ -52,9 +54,8 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    doc = copy.deepcopy(draw(st.sampled_from([*BASE, NO_AWS])))
+def mutate(draw: st.DrawFn, doc: Any, keys: list[str]) -> Any:
+    """1-4 random mutations of `doc` in place (replace, delete, wrap, add one of `keys`); returns it."""
     for _ in range(draw(st.integers(1, 4))):
         paths = [p for p in _paths(doc) if p]
         if not paths:
@@ -71,9 +72,14 @@ def mutated(draw: st.DrawFn) -> str:
         elif op == "wrap":
             parent[path[-1]] = [parent[path[-1]]] if draw(st.booleans()) else {"Sum": parent[path[-1]]}
         elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["claude_code.x", "model", "Version", "Timestamp", "CloudWatchMetrics"]))] = (
-                draw(json_values)
-            )
+            parent[draw(st.sampled_from(keys))] = draw(json_values)
+    return doc
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    doc = copy.deepcopy(draw(st.sampled_from([*BASE, NO_AWS])))
+    doc = mutate(draw, doc, ["claude_code.x", "model", "Version", "Timestamp", "CloudWatchMetrics"])
     text = json.dumps(doc, sort_keys=draw(st.booleans()))
     if draw(st.integers(0, 19)) == 0:
         text = text[: draw(st.integers(0, len(text)))] + draw(st.sampled_from(["", "[Truncated...]"]))
@@ -117,3 +123,39 @@ def test_every_event_is_decoded_or_dead_lettered(messages: list[str]) -> None:
     event = {"invocationId": "i", "records": [{"recordId": "r", "data": base64.b64encode(rec.data).decode()}]}
     response = transform_firehose_event(event).response
     assert [r["recordId"] for r in response["records"]] == ["r"]
+
+
+@st.composite
+def mutated_envelope(draw: st.DrawFn) -> bytes:
+    env = {
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": "/aws/claude-code/metrics",
+        "logStream": "otel-stream-x",
+        "subscriptionFilters": ["f"],
+        "logEvents": [
+            {"id": str(i), "timestamp": 1_795_215_600_000 + i, "message": m} for i, m in enumerate(BASE_TEXT)
+        ],
+    }
+    doc = mutate(draw, env, ["messageType", "logEvents", "id", "timestamp", "message", "extra"])
+    return gzip.compress(json.dumps(doc).encode(), mtime=0)
+
+
+BASE_TEXT = [json.dumps(d) for d in BASE]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_envelope())
+def test_a_mutated_envelope_is_data_or_one_record_dead_letter(data: bytes) -> None:
+    rec = SourceRecord("shardId-000000000000", 7, 0, "pk", data, 0)
+    d = decode_record(rec)
+    if d.kind == "bad":
+        assert [dl.reason for dl in d.dead_letters] in (["bad_envelope"], ["bad_json"])
+        assert d.dead_letters[0].payload
+    else:
+        lines, letters = read_lines(rec, d)
+        decoded = {line.index for line in lines}
+        lettered = {dl.index for dl in letters if not dl.line_counted}
+        assert decoded.isdisjoint(lettered) and decoded | lettered == set(range(d.event_count))
+    out = transform_record(data, source="s/7")
+    assert (out.kind == "bad") == (d.kind == "bad")

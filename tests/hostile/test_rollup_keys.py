@@ -30,3 +30,16 @@ def test_long_identity_is_hashed_in_keys_and_kept_raw(aws: AwsTarget) -> None:
     assert [s for _, s in user_history(client, table, "jane@example.com", DAY0, DAY0 + 1)] == [
         {"claude_code.commit.count": 3.0}
     ]
+
+
+def test_a_sum_dynamodb_cannot_hold_is_stored_as_zero(aws: AwsTarget) -> None:
+    """A client sending 1e-200 (a valid, non-negative value) made DynamoDB refuse that user-day on every run."""
+    client = aws.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    create_metrics_table(client, table)
+    item = user_day_item(
+        DAY0, "tiny@example.com", {"claude_code.cost.usage": 1e-200, "claude_code.commit.count": 2.0}, 1
+    )
+    assert _write_batch(client, table, [item]) == 0
+    ((_, sums),) = user_history(client, table, "tiny@example.com", DAY0, DAY0 + 1)
+    assert sums == {"claude_code.cost.usage": 0.0, "claude_code.commit.count": 2.0}

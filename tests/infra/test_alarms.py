@@ -15,6 +15,9 @@ WIRED = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::N
 EXPECTED = [
     ("streaming.yaml", "AggregatorHeartbeatAlarm", "Heartbeat", True),
     ("streaming.yaml", "AggregatorBehindAlarm", "MillisBehindLatest", True),
+    ("streaming.yaml", "LakeWriterHeartbeatAlarm", "lake-writer", True),
+    ("streaming.yaml", "LakeWriterBehindAlarm", "lake-writer", True),
+    ("streaming.yaml", "TransientFailuresAlarm", "TransientFailures", False),
     ("streaming.yaml", "SubscriptionDeliveryErrorsAlarm", "DeliveryErrors", False),
     ("streaming.yaml", "SubscriptionDeliveryThrottlingAlarm", "DeliveryThrottling", False),
     ("streaming.yaml", "StreamWriteThrottleAlarm", "WriteProvisionedThroughputExceeded", False),
@@ -70,8 +73,59 @@ def test_every_lambda_function_has_an_errors_alarm() -> None:
         assert n in alarms, f"no Errors alarm for function *-{n}"
 
 
+#: Alarms that drive autoscaling (their action is a scaling policy, not a page).
+SCALING_ALARMS = {"ConsumerLagHighAlarm": "ConsumerLagScaleOut", "ConsumerLagLowAlarm": "ConsumerLagScaleIn"}
+
+
 def test_every_alarm_of_the_two_stacks_is_wired() -> None:
     for t in ("streaming.yaml", "analytics.yaml"):
         for name, r in load_template(t).resources.items():
             if r["Type"] == "AWS::CloudWatch::Alarm":
-                assert r["Properties"].get("AlarmActions") == WIRED, f"{t}: {name}"
+                want = [{"Ref": SCALING_ALARMS[name]}] if name in SCALING_ALARMS else WIRED
+                assert r["Properties"].get("AlarmActions") == want, f"{t}: {name}"
+
+
+#: Every dead-letter reason the decoders, the pipeline and the lake emit (written out here, not imported).
+REASONS = [
+    "bad_gzip",
+    "bad_json",
+    "bad_envelope",
+    "oversized_record",
+    "events_limited",
+    "not_emf",
+    "bad_metadata",
+    "no_timestamp",
+    "no_metrics",
+    "truncated",
+    "oversized_line",
+    "timestamp_out_of_range",
+    "attribute_truncated",
+    "attribute_name_too_long",
+    "labels_limited",
+    "points_limited",
+    "missing_value",
+    "non_numeric_value",
+    "non_finite_value",
+    "negative_value",
+    "value_out_of_range",
+    "histogram_value",
+    "bad_attribute_type",
+    "bad_unit",
+    "late",
+    "future",
+    "poison_record",
+    "outside_lake_range",
+    "response_budget",
+    "record_points_limited",
+]
+
+
+@pytest.mark.parametrize("reason", REASONS)
+def test_every_dead_letter_reason_raises_an_alarm(reason: str) -> None:
+    resources = load_template("streaming.yaml").resources
+    queries = [
+        _text(r["Properties"].get("Metrics", []))
+        for name, r in resources.items()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and name.startswith("DeadLetters")
+    ]
+    assert any(f"Reason = '{reason}'" in q for q in queries), reason

@@ -129,7 +129,7 @@ def test_collector_config_exports_emf_on_aggregate_dimensions_only(stacks: Any) 
         assert processors.index("ccstream_identity") < processors.index("batch")
 
 
-def test_consumer_service_scales_with_the_shard_count(stacks: Any) -> None:
+def test_consumer_service_scales_on_lag_up_to_the_shard_count(stacks: Any) -> None:
     target, names, result = stacks
     cluster = result.stack("monitoring").outputs["ClusterName"]
     (service,) = target.client("ecs").describe_services(cluster=cluster, services=[f"{names.prefix}-consumer"])[
@@ -141,8 +141,26 @@ def test_consumer_service_scales_with_the_shard_count(stacks: Any) -> None:
         ServiceNamespace="ecs", ResourceIds=[f"service/{cluster}/{names.prefix}-consumer"]
     )["ScalableTargets"]
     assert (scalable["MinCapacity"], scalable["MaxCapacity"]) == (2, 4)
-    (policy,) = scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"][-1:]
-    assert policy["PolicyType"] == "TargetTrackingScaling"
+    resource = f"service/{cluster}/{names.prefix}-consumer"
+    policies = {
+        p["PolicyName"]: p
+        for page in scaling.get_paginator("describe_scaling_policies").paginate(
+            ServiceNamespace="ecs", ResourceId=resource
+        )
+        for p in page["ScalingPolicies"]
+    }
+    assert policies[f"{names.prefix}-consumer-cpu"]["PolicyType"] == "TargetTrackingScaling"
+    for name, step in ((f"{names.prefix}-consumer-lag-out", 1), (f"{names.prefix}-consumer-lag-in", -1)):
+        config = policies[name]["StepScalingPolicyConfiguration"]
+        assert policies[name]["PolicyType"] == "StepScaling"
+        assert [a["ScalingAdjustment"] for a in config["StepAdjustments"]] == [step]
+    # the lag alarms that drive them (the emulator keeps the policy's name where AWS resolves its ARN)
+    alarms = target.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{names.prefix}-consumer-lag-")
+    actions = {a["AlarmName"]: a["AlarmActions"] for a in alarms["MetricAlarms"]}
+    assert actions == {
+        f"{names.prefix}-consumer-lag-scale-out": [f"{names.prefix}-consumer-lag-out"],
+        f"{names.prefix}-consumer-lag-scale-in": [f"{names.prefix}-consumer-lag-in"],
+    }
 
 
 def test_consumer_role_is_limited_to_its_stream_table_lease_tables_and_buckets(stacks: Any) -> None:
@@ -193,7 +211,9 @@ def test_alarms_cover_the_pipeline_and_notify_the_topic(stacks: Any) -> None:
         "lake-delivery-failures",
     } <= declared
     assert {name.removeprefix(f"{names.prefix}-") for name in by_name} == declared
-    assert all(a["AlarmActions"] == [topic] for a in alarms)
+    scaling = {f"{names.prefix}-consumer-lag-scale-out", f"{names.prefix}-consumer-lag-scale-in"}  # actions: policies
+    assert scaling <= set(by_name)
+    assert all(a["AlarmActions"] == [topic] for a in alarms if a["AlarmName"] not in scaling)
     assert by_name[f"{names.prefix}-kinesis-iterator-age"]["MetricName"] == "GetRecords.IteratorAgeMilliseconds"
     sns = target.client("sns")
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId")

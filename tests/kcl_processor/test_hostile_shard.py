@@ -11,14 +11,23 @@ import json
 import uuid
 
 import pytest
+from typer.testing import CliRunner
 
 from consumers.aws import AwsTarget
+from consumers.cli.app import app
 from consumers.config import Names, Tunables
+from consumers.dashboard.charts import Charts
+from consumers.dashboard.config import DashboardConfig
+from consumers.dashboard.data import DashboardData
+from consumers.dashboard.timerange import TimeRange
+from consumers.dashboard.widgets.context import WidgetContext
+from consumers.dashboard.widgets.people import active_users
 from consumers.errors import SinkRetryableError
 from consumers.kcl.processor import AggregatorProcessor, ProcessorSettings
 from consumers.query.api import query_metric
 from consumers.query.reader import DynamoRowReader
 from consumers.sink.dynamodb import DynamoStores
+from consumers.windows.definitions import iso
 from tests.core.tables import create_metrics_table
 from tests.core.telemetry import emf_line, envelope_bytes
 from tests.kcl_processor.test_processor_stdio import SHARD, T0, _record, _run
@@ -102,8 +111,43 @@ def test_a_ci_bot_with_18000_sessions_a_day_is_counted_approximately(aws: AwsTar
     reader = DynamoRowReader(settings.target.client("dynamodb"), settings.names.table)
     (sessions,) = query_metric(reader, "sessions", "1d", (), T0 - DAY, T0 + DAY)
     assert abs(sessions.value - 18_000) < 18_000 * 0.05
+    assert sessions.approximate is True  # the count comes from the bot's HLL sketch, and says so
     assert commits(settings, "1d") == {(): 18_000.0}
     assert latest_counters(settings)["limits.sessions_approximate.1d"] == 1
+    # what a person sees: `ccstream query sessions` (JSON and table) and the dashboard's Active Users widget
+    env = {"AWS_ENDPOINT_URL": aws.endpoint_url or "", "AWS_REGION": aws.region, "CCSTREAM_TABLE": settings.names.table}
+    args = ["query", "sessions", "--window", "1d", "--from", iso(T0 - DAY), "--to", iso(T0 + DAY)]
+    doc = json.loads(CliRunner().invoke(app, [*args, "--json"], env=env).stdout)
+    assert [(r["approximate"], abs(r["value"] - 18_000) < 900) for r in doc] == [(True, True)]
+    text = CliRunner().invoke(app, args, env=env, terminal_width=200)
+    assert text.exit_code == 0 and "≈" in text.stdout and "approximate: 1 of 1 windows" in text.stderr
+    widget = active_users(widget_context(reader, T0 - T0 % DAY, T0 - T0 % DAY + DAY))
+    assert widget.values["sessions_approximate"] is True and "≈" in widget.body
+    assert abs(widget.values["sessions"] - 18_000) < 900
+
+
+def test_sessions_below_the_limit_are_exact_and_say_so(aws: AwsTarget) -> None:
+    settings = make_settings(aws, FAST)
+    lines = [emf_line(T0 + 1000, {"user.id": f"u{i % 7}", "session.id": f"s-{i}"}, {COMMITS: 1.0}) for i in range(70)]
+    out = _run(AggregatorProcessor(settings), one_batch_then_shutdown(records_of(lines)))
+    assert checkpoints(out)
+    reader = DynamoRowReader(settings.target.client("dynamodb"), settings.names.table)
+    (sessions,) = query_metric(reader, "sessions", "1d", (), T0 - DAY, T0 + DAY)
+    assert (sessions.value, sessions.approximate) == (70.0, False)
+    assert sessions.to_json()["approximate"] is False
+    widget = active_users(widget_context(reader, T0 - T0 % DAY, T0 - T0 % DAY + DAY))
+    assert (widget.values["sessions"], widget.values["sessions_approximate"]) == (70, False)
+    assert "≈" not in widget.body
+
+
+def widget_context(reader: DynamoRowReader, from_ms: int, to_ms: int) -> WidgetContext:
+    return WidgetContext(
+        data=DashboardData(reader),
+        range=TimeRange(from_ms, to_ms, "1d"),
+        config=DashboardConfig(),
+        charts=Charts(),
+        now_ms=to_ms,
+    )
 
 
 def test_one_huge_attribute_value_never_holds_the_checkpoint(aws: AwsTarget) -> None:
@@ -115,10 +159,12 @@ def test_one_huge_attribute_value_never_holds_the_checkpoint(aws: AwsTarget) -> 
     out = _run(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
     assert checkpoints(out) == [recs[-1]["sequenceNumber"]]
     counters = latest_counters(settings)
-    counted = commits(settings, "1m").get((), 0.0)
-    dead = sum(v for k, v in counters.items() if k.startswith("dead_letters."))
-    # every line counts (the decoder may truncate the value and record that) or is a dead letter
-    assert counted >= 3.0 and counted + dead >= 4.0
+    # every line counts; the huge value is cut to CCSTREAM_MAX_VALUE_CHARS and that is recorded
+    assert commits(settings, "1m") == {(): 4.0}
+    assert {k: v for k, v in counters.items() if k.startswith("dead_letters.")} == {
+        "dead_letters.attribute_truncated": 1
+    }
+    assert commits(settings, "1m", ("department",)) == {("x" * 1024,): 1.0, ("eng",): 3.0}
 
 
 def test_a_record_that_crashes_decoding_is_quarantined(aws: AwsTarget, monkeypatch: pytest.MonkeyPatch) -> None:

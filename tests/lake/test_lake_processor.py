@@ -219,3 +219,52 @@ def test_idle_flush_zero_never_flushes_on_empty_calls(lake: tuple[object, str]) 
     clock.now += 10**8
     d.process([])
     assert d.checkpoints == [] and _objects(s3, bucket) == {}
+
+
+def test_a_record_whose_transform_raises_is_quarantined(
+    lake: tuple[object, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poison record (its transform raises: a bug, or an input no rule foresaw) is a `poison_record` dead letter
+    with its payload; the records around it are written and the checkpoint passes it."""
+    import consumers.kcl.lake_processor as lake_processor
+
+    s3, bucket = lake
+    poison = _rec(201, T0, 1)
+    real = lake_processor.transform_record
+
+    def transform(data: bytes, source: str, *limits: object) -> object:
+        if data == poison.data:
+            raise RecursionError("an input no rule foresaw")
+        return real(data, source, *limits)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lake_processor, "transform_record", transform)
+    d = _start(s3, bucket, BufferLimits(max_rows=1, max_age_ms=10**9))
+    d.process([_rec(200, T0, 2), poison, _rec(202, T0, 3)])
+    assert d.checkpoints == [("202", 0)]
+    letters = [
+        json.loads(line) for body in _objects(s3, bucket, "errors/").values() for line in body.decode().splitlines()
+    ]
+    assert [(x["reason"], x["source"]) for x in letters] == [("poison_record", f"{SHARD}/201")]
+    assert "RecursionError" in letters[0]["detail"]
+    rows = sum(pq.read_table(io.BytesIO(b)).num_rows for b in _objects(s3, bucket, "metrics/").values())
+    assert rows == 5
+
+
+def test_rows_per_record_are_capped_as_configured(lake: tuple[object, str]) -> None:
+    """`CCSTREAM_LAKE_MAX_RECORD_POINTS`: a record past it gives that many rows and a `record_points_limited`
+    letter for the rest, and the shard moves on."""
+    from consumers.errors import ConfigError
+    from consumers.lake.transform import MAX_RECORD_POINTS, max_record_points_from_env
+
+    assert max_record_points_from_env({}) == MAX_RECORD_POINTS == 50_000
+    assert max_record_points_from_env({"CCSTREAM_LAKE_MAX_RECORD_POINTS": "7"}) == 7
+    for bad in ("0", "-3", "lots"):
+        with pytest.raises(ConfigError):
+            max_record_points_from_env({"CCSTREAM_LAKE_MAX_RECORD_POINTS": bad})
+    s3, bucket = lake
+    d = _start(s3, bucket, BufferLimits(max_rows=1, max_age_ms=10**9), max_record_points=2)
+    d.process([_rec(300, T0, 5)])  # 5 events of one point each
+    assert d.checkpoints == [("300", 0)]
+    rows = sum(pq.read_table(io.BytesIO(b)).num_rows for b in _objects(s3, bucket, "metrics/").values())
+    letters = [json.loads(x) for b in _objects(s3, bucket, "errors/").values() for x in b.decode().splitlines()]
+    assert rows == 2 and [x["reason"] for x in letters] == ["record_points_limited"]

@@ -1,13 +1,16 @@
 """People widgets: Active Users (exact), Active Users over time, Users over time, Top Users, Active Hours.
 
 Users are keyed by `user.email`, falling back to `user.id` (OAuth-less sign-ins have no email), so nobody shows as
-zero or disappears. Distinct counts are exact: the user sets of every covering window are unioned.
+zero or disappears. Distinct users are exact: the user sets of every covering window are unioned. Sessions are
+exact too, unless a user passed `CCSTREAM_MAX_SESSIONS_PER_USER` in a window: the count then comes from that user's
+HLL sketch and the widget says "≈" (`sessions_approximate` in its values).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from consumers.aggregates.partials import distinct_sessions
 from consumers.dashboard.html import WidgetResult, compact, fmt_int, fmt_usd, table
 from consumers.dashboard.widgets.context import WidgetContext, axis_label, point_label, r6, ranked
 from schemas.catalogue import ACTIVE_TIME, COST_USAGE, TOKEN_USAGE
@@ -17,14 +20,24 @@ TOP_N = 10
 
 def active_users(ctx: WidgetContext) -> WidgetResult:
     up = ctx.data.total_users(ctx.range)
-    sessions = set().union(*(e.sessions for e in up.users.values())) if up.users else set()
+    sessions = distinct_sessions(list(up.users.values()))
     with_email = sum(1 for u in up.users if "@" in u)
-    values = {"users": len(up.users), "sessions": len(sessions), "without_email": len(up.users) - with_email}
+    values = {
+        "users": len(up.users),
+        "sessions": int(sessions.value),
+        "sessions_approximate": sessions.approximate,
+        "without_email": len(up.users) - with_email,
+    }
+    shown = (
+        f"≈ {int(sessions.value):,} sessions (approximate)"
+        if sessions.approximate
+        else f"{int(sessions.value):,} sessions"
+    )
     return WidgetResult(
         headline=f"{len(up.users):,}",
         value=len(up.users),
         values=values,
-        body=f'<p class="sub">{len(sessions):,} sessions · {values["without_email"]:,} identified by user.id</p>',
+        body=f'<p class="sub">{shown} · {values["without_email"]:,} identified by user.id</p>',
         note="distinct users in the range (email, else user.id)",
     )
 

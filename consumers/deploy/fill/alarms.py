@@ -63,22 +63,38 @@ def fill_scaling_policy(ctx: FillContext, logical_id: str, props: dict[str, Any]
     found = scaling.describe_scaling_policies(
         ServiceNamespace=props["ServiceNamespace"], ResourceId=props["ResourceId"], PolicyNames=[props["PolicyName"]]
     )["ScalingPolicies"]
-    if found:
+    if any(p["PolicyName"] == props["PolicyName"] for p in found):  # moto ignores PolicyNames: a service's 2nd policy
         return []
-    config = dict(props["TargetTrackingScalingPolicyConfiguration"])
-    config["TargetValue"] = float(config["TargetValue"])
-    for key in ("ScaleInCooldown", "ScaleOutCooldown"):
-        if key in config:
-            config[key] = int(config[key])
     scaling.put_scaling_policy(
         PolicyName=props["PolicyName"],
         ServiceNamespace=props["ServiceNamespace"],
         ResourceId=props["ResourceId"],
         ScalableDimension=props["ScalableDimension"],
         PolicyType=props["PolicyType"],
-        TargetTrackingScalingPolicyConfiguration=config,
+        **_policy_configuration(props),
     )
     return [f"{logical_id}: created scaling policy {props['PolicyName']}"]
+
+
+def _policy_configuration(props: dict[str, Any]) -> dict[str, Any]:
+    """The target-tracking or step-scaling configuration of a policy, with the API's types."""
+    if "StepScalingPolicyConfiguration" in props:
+        step = dict(props["StepScalingPolicyConfiguration"])
+        if "Cooldown" in step:
+            step["Cooldown"] = int(step["Cooldown"])
+        step["StepAdjustments"] = [
+            {k: (int(v) if k == "ScalingAdjustment" else float(v)) for k, v in adjustment.items()}
+            for adjustment in step.get("StepAdjustments", [])
+        ]
+        return {"StepScalingPolicyConfiguration": step}
+    config = dict(props["TargetTrackingScalingPolicyConfiguration"])
+    config["TargetValue"] = float(config["TargetValue"])
+    for key in ("ScaleInCooldown", "ScaleOutCooldown"):
+        if key in config:
+            config[key] = int(config[key])
+    if "DisableScaleIn" in config:
+        config["DisableScaleIn"] = is_true(config["DisableScaleIn"])
+    return {"TargetTrackingScalingPolicyConfiguration": config}
 
 
 def fill_topic_subscription(ctx: FillContext, logical_id: str, props: dict[str, Any]) -> list[str]:
