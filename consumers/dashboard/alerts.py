@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from consumers.aggregates.partials import UserPartial, WindowPartial
+from consumers.aggregates.partials import WindowPartial
 from consumers.dashboard.budgets import BudgetStatus, Month, evaluate
 from consumers.dashboard.config import DashboardConfig
 from consumers.dashboard.data import DashboardData
@@ -167,12 +167,10 @@ class CheckResult:
 def month_statuses(config: DashboardConfig, data: DashboardData, month: Month, as_of_ms: int) -> list[BudgetStatus]:
     """Budget statuses of `month` as of `as_of_ms`, from its 1d rows."""
     window = data.windows("1d", month.start_ms, month.end_ms)
-    users = data.users("1d", month.start_ms, month.end_ms)
-    merged_w, merged_u = WindowPartial(), UserPartial()
+    merged_w = WindowPartial()
     for p in window.values():
         merged_w.merge(p)
-    for u in users.values():
-        merged_u.merge(u)
+    merged_u = data.users_merged("1d", month.start_ms, month.end_ms)  # one pass over the stored documents
     return evaluate(config, merged_w, merged_u, month, as_of_ms)
 
 
