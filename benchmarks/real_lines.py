@@ -33,7 +33,7 @@ SHARD = "shardId-000000000000"
 
 
 class RealLines(msgspec.Struct, frozen=True):
-    """A cached capture: the records in arrival order (one shard id, as one pipeline would read them merged)."""
+    """A capture: every Kinesis record the subscription wrote (`as_one_shard` orders them for one pipeline)."""
 
     users: int
     minutes: int
@@ -66,11 +66,14 @@ def latest_peak_start(now_ms: int, minutes: int, lag_minutes: int = 3) -> int:
 
 
 def _fingerprint(users: int, minutes: int, seed: int) -> str:
+    """The capture's inputs: sizes, seed, and the collector binary and config by content (a rebuild that changes
+    nothing keeps the cache)."""
     from consumers.collector.build import collector_binary, collector_config
 
-    binary = Path(collector_binary())
-    stat = binary.stat()
-    digest = hashlib.sha256(f"{users}/{minutes}/{seed}/{stat.st_size}/{int(stat.st_mtime)}".encode())
+    digest = hashlib.sha256(f"{users}/{minutes}/{seed}/".encode())
+    with Path(collector_binary()).open("rb") as binary:
+        for chunk in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(chunk)
     digest.update(Path(collector_config()).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -136,7 +139,7 @@ def _read_stream(kinesis: object, stream: str) -> list[SourceRecord]:
             for rec in page["Records"]:
                 out.append(
                     SourceRecord(
-                        shard_id=SHARD,
+                        shard_id=shard["ShardId"],
                         sequence_number=int(rec["SequenceNumber"]),
                         sub_sequence_number=0,
                         partition_key=rec["PartitionKey"],
@@ -147,7 +150,6 @@ def _read_stream(kinesis: object, stream: str) -> list[SourceRecord]:
             if not page["Records"]:
                 break
             iterator = page.get("NextShardIterator")
-    out.sort(key=lambda r: (r.arrival_ms, r.sequence_number))
     return out
 
 
@@ -179,11 +181,23 @@ def _checked(
     )
 
 
+def as_one_shard(captured: RealLines) -> RealLines:
+    """The records of every shard as one shard would hold them: in arrival order, with increasing sequence numbers
+    (each shard numbers its own records, and a pipeline skips a position at or below one it has seen)."""
+    ordered = sorted(captured.records, key=lambda r: (r.arrival_ms, r.shard_id, r.sequence_number))
+    base = 49_000_000_000 * 10**45
+    records = [
+        SourceRecord(SHARD, base + i, 0, r.partition_key, r.data, r.arrival_ms) for i, r in enumerate(ordered, 1)
+    ]
+    return msgspec.structs.replace(captured, records=records)
+
+
 def real_lines(users: int, minutes: int, seed: int = 7, cache: Path = CACHE, workers: int = 4) -> RealLines:
-    """The cached capture for (users, minutes, seed), captured through the real collector when missing."""
+    """The cached capture for (users, minutes, seed) as one shard, captured through the real collector when
+    missing (the cache keeps each record's own shard and sequence number)."""
     path = cache_path(users, minutes, seed, cache)
     if path.is_file():
-        return msgspec.msgpack.decode(path.read_bytes(), type=RealLines)
+        return as_one_shard(msgspec.msgpack.decode(path.read_bytes(), type=RealLines))
     start_ms = latest_peak_start(int(time.time() * 1000), minutes)
     for attempt in range(1, 4):
         _say(f"capturing {users:,} developers × {minutes} min through the real collector (attempt {attempt}) …")
@@ -196,7 +210,7 @@ def real_lines(users: int, minutes: int, seed: int = 7, cache: Path = CACHE, wor
         _say(f"  captured in {time.monotonic() - started:.0f} s")
         cache.mkdir(parents=True, exist_ok=True)
         path.write_bytes(msgspec.msgpack.encode(captured))
-        return captured
+        return as_one_shard(captured)
     raise IncompleteCapture("three captures in a row were incomplete")
 
 

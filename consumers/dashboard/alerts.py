@@ -18,11 +18,12 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from consumers.aggregates.partials import WindowPartial
+from consumers.aggregates.partials import UserEntry, UserPartial, WindowPartial
 from consumers.dashboard.budgets import BudgetStatus, Month, evaluate
 from consumers.dashboard.config import DashboardConfig
 from consumers.dashboard.data import DashboardData
 from consumers.sink.dynamodb import to_ddb, with_backoff
+from schemas.catalogue import TOKEN_USAGE
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,9 @@ def month_statuses(config: DashboardConfig, data: DashboardData, month: Month, a
     merged_w = WindowPartial()
     for p in window.values():
         merged_w.merge(p)
-    merged_u = data.users_merged("1d", month.start_ms, month.end_ms)  # one pass over the stored documents
+    # Budgets read two sums per user: summed straight from the stored documents (no sessions merged).
+    sums = data.user_sums("1d", month.start_ms, month.end_ms, (config.cost_metric, TOKEN_USAGE))
+    merged_u = UserPartial({user: UserEntry(s) for user, s in sums.items()})
     return evaluate(config, merged_w, merged_u, month, as_of_ms)
 
 

@@ -9,7 +9,7 @@ the merge (the costly part at a point per minute for thousands of users).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ class _Span:
     merged: dict[int, WindowPartial | UserPartial] = field(default_factory=dict)
     groups: dict[tuple[int, tuple[str, ...]], dict[tuple[str, ...], Sums]] = field(default_factory=dict)
     user_keys: dict[int, set[str]] = field(default_factory=dict)
+    metric_groups: dict[tuple[int, tuple[str, ...], str], dict[tuple[str, ...], float]] = field(default_factory=dict)
     #: signature key → its values at the grouping's attribute positions (`()` when one is empty), per grouping
     projections: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
@@ -105,11 +106,6 @@ class DashboardData:
                 if seg.from_ms <= start < seg.to_ms:
                     yield from docs
 
-    def users_merged(self, size: str, from_ms: int, to_ms: int) -> UserPartial:
-        """Every `size` window starting in the span merged into one user partial, in one pass."""
-        span = self._span("U", size, from_ms, to_ms)
-        return _merge_users([d for start, docs in span.docs.items() if from_ms <= start < to_ms for d in docs])
-
     def user_sets(self, size: str, from_ms: int, to_ms: int) -> dict[int, set[str]]:
         """The distinct users of every `size` window starting in the span (no sums or sessions merged)."""
         span = self._span("U", size, from_ms, to_ms)
@@ -133,18 +129,12 @@ class DashboardData:
     def total_user_sums(self, rng: TimeRange, metrics: tuple[str, ...]) -> dict[str, dict[str, float]]:
         """Every user active in the range with their sums of `metrics` (no sessions, no other metric: much
         cheaper than `total_users` when a widget needs a few sums per user)."""
-        out: dict[str, dict[str, float]] = {}
-        for doc in self._user_docs(rng):
-            for user, stored in (doc.get("users") or {}).items():
-                sums = stored[0]
-                mine = out.get(user)
-                if mine is None:
-                    mine = out[user] = dict.fromkeys(metrics, 0.0)
-                for metric in metrics:
-                    v = sums.get(metric)
-                    if v is not None:
-                        mine[metric] += v
-        return out
+        return _sum_users(self._user_docs(rng), metrics)
+
+    def user_sums(self, size: str, from_ms: int, to_ms: int, metrics: tuple[str, ...]) -> dict[str, dict[str, float]]:
+        """`total_user_sums` over every `size` window starting in the span."""
+        span = self._span("U", size, from_ms, to_ms)
+        return _sum_users((d for start, docs in span.docs.items() if from_ms <= start < to_ms for d in docs), metrics)
 
     def user_series(self, rng: TimeRange) -> list[tuple[int, UserPartial]]:
         """(start, merged U partial) of every window of the range's user-chart size, empty windows included."""
@@ -165,6 +155,27 @@ class DashboardData:
                 if groups is None:
                     groups = span.groups[(start, by)] = _group_docs(docs, by, span.projections)
                 out[start] = groups
+        return out
+
+    def window_metric(
+        self, size: str, from_ms: int, to_ms: int, by: tuple[str, ...], metric: str
+    ) -> dict[int, dict[tuple[str, ...], float]]:
+        """`window_groups` for one metric: {start: {value tuple of `by`: sum}}, groups without it left out. Adds
+        only that metric's values (an over-time chart of one metric need not sum every other one)."""
+        span = self._span("W", size, from_ms, to_ms)
+        out = {}
+        for start, docs in span.docs.items():
+            if from_ms <= start < to_ms:
+                got = span.metric_groups.get((start, by, metric))
+                if got is None:
+                    grouped = span.groups.get((start, by))
+                    got = (
+                        {k: s[metric] for k, s in grouped.items() if s.get(metric)}
+                        if grouped is not None
+                        else _metric_docs(docs, by, metric, span.projections)
+                    )
+                    span.metric_groups[(start, by, metric)] = got
+                out[start] = got
         return out
 
     def _get(self, kind: str, size: str, from_ms: int, to_ms: int) -> dict[int, WindowPartial | UserPartial]:
@@ -200,6 +211,21 @@ def _merge(kind: str, docs: list[dict[str, Any]]) -> WindowPartial | UserPartial
             w.merge(WindowPartial.from_doc(doc))
         return w
     return _merge_users(docs)
+
+
+def _sum_users(docs: Iterable[dict[str, Any]], metrics: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for doc in docs:
+        for user, stored in (doc.get("users") or {}).items():
+            sums = stored[0]
+            mine = out.get(user)
+            if mine is None:
+                mine = out[user] = dict.fromkeys(metrics, 0.0)
+            for metric in metrics:
+                v = sums.get(metric)
+                if v is not None:
+                    mine[metric] += v
+    return out
 
 
 def _merge_users(docs: list[dict[str, Any]]) -> UserPartial:
@@ -260,6 +286,41 @@ def _group_docs(
                 for metric, v in sums.items():
                     acc[metric] = acc.get(metric, 0.0) + v
     return out
+
+
+def _metric_docs(
+    docs: list[dict[str, Any]],
+    by: tuple[str, ...],
+    metric: str,
+    projections: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, tuple[str, ...]]],
+) -> dict[tuple[str, ...], float]:
+    """`_group_docs` of one metric (the same projection cache: `()` = a value of `by` is empty)."""
+    out: dict[tuple[str, ...], float] = {}
+    for doc in docs:
+        attrs = tuple(doc.get("attrs") or GROUPABLE_ATTRIBUTES)
+        sigs: dict[str, Sums] = doc.get("sigs") or {}
+        if not by:
+            total = sum(v for v in (sums.get(metric) for sums in sigs.values()) if v)
+            out[()] = out.get((), 0.0) + total
+            continue
+        if any(a not in attrs for a in by):
+            continue
+        projected = projections.get((attrs, by))
+        if projected is None:
+            projected = projections[(attrs, by)] = {}
+        idx = [attrs.index(a) for a in by]
+        for key, sums in sigs.items():
+            v = sums.get(metric)
+            if not v:
+                continue
+            values = projected.get(key)
+            if values is None:
+                parts = key.split(VALUE_SEPARATOR)
+                values = tuple(parts[i] for i in idx)
+                values = projected[key] = values if all(values) else ()
+            if values:
+                out[values] = out.get(values, 0.0) + v
+    return {k: v for k, v in out.items() if v}
 
 
 def _group(split: list[tuple[list[str], Sums]], idx: list[int]) -> dict[tuple[str, ...], Sums]:

@@ -207,3 +207,17 @@ def test_msgpack_cache_round_trips_records(tmp_path: Path) -> None:
     rec = SourceRecord("s", 1, 0, "pk", b"\x1f\x8b data", 5)
     lines = RealLines(1, 1, 7, 0, 1, 1, 1, 10, [rec])
     assert msgspec.msgpack.decode(msgspec.msgpack.encode(lines), type=RealLines).records == [rec]
+
+
+def test_one_shard_view_orders_by_arrival_and_numbers_positions_upwards() -> None:
+    from benchmarks.real_lines import RealLines, as_one_shard
+
+    recs = [
+        SourceRecord("shardId-000000000001", 7, 0, "b", b"2", 20),
+        SourceRecord("shardId-000000000000", 9, 0, "a", b"1", 10),
+        SourceRecord("shardId-000000000000", 10, 0, "c", b"3", 20),
+    ]
+    one = as_one_shard(RealLines(1, 1, 7, 0, 1, 1, 1, 1, recs)).records
+    assert [r.data for r in one] == [b"1", b"3", b"2"]
+    assert {r.shard_id for r in one} == {"shardId-000000000000"}
+    assert [r.sequence_number for r in one] == sorted({r.sequence_number for r in one})

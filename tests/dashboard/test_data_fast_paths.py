@@ -116,3 +116,22 @@ def _total(partial: WindowPartial) -> dict[str, float]:
         for m, v in sums.items():
             out[m] = out.get(m, 0.0) + v
     return out
+
+
+def test_window_metric_equals_window_groups_of_that_metric(stores: MemoryStores) -> None:
+    span = (START_MS, START_MS + 130 * 60_000)
+    for by in (("type",), ("model", "type"), ()):
+        for metric in (TOKEN_USAGE, COST_USAGE):
+            groups = DashboardData(MemoryRowReader(stores)).window_groups("1m", *span, by)
+            want = {s: {k: v[metric] for k, v in g.items() if v.get(metric)} for s, g in groups.items()}
+            fast = DashboardData(MemoryRowReader(stores)).window_metric("1m", *span, by, metric)
+            assert fast.keys() == want.keys()
+            assert any(fast.values()) or (metric == COST_USAGE and by)  # cost.usage has no `type`
+            for start, got in fast.items():
+                assert got.keys() == want[start].keys()
+                assert all(math.isclose(v, want[start][k]) for k, v in got.items())
+            shared = DashboardData(MemoryRowReader(stores))  # grouped first, then one metric from the cache
+            shared.window_groups("1m", *span, by)
+            again = shared.window_metric("1m", *span, by, metric)
+            assert again.keys() == fast.keys()
+            assert all(math.isclose(v, fast[s][k]) for s, got in again.items() for k, v in got.items())
