@@ -85,51 +85,60 @@ def measure(
     end_ms: int,
     repeat: int,
     rows: int,
-    cpu_s: Callable[[], float] = time.process_time,
+    engine_cpu_s: Callable[[], float] = lambda: 0.0,
 ) -> list[str]:
-    """Print the figures; returns what missed a target. Beside wall time, the CPU time the render took in this
-    process and in the engine (`cpu_s`): on a shared machine the wall time includes waiting for a core, so the CPU
-    time is what the same render costs on a core of its own (the path is sequential: one request at a time)."""
+    """Print the figures; returns what missed a target. Beside wall time: the CPU time the render took in this
+    process ("CPU": the dashboard, boto3 and, for moto, the in-process emulator) and in an out-of-process engine
+    (`engine_cpu_s`, DynamoDB Local). On a shared machine the wall time includes waiting for a core; the CPU
+    times are what the same render costs on cores of its own (one request at a time). A widget meets the target
+    when either its wall time or its CPU + engine CPU is within it."""
     missed: list[str] = []
     for preset in ranges:
         rng = TimeRange.snapped(end_ms - parse_relative(preset), end_ms, end_ms)
         print(f"\n[{label}] range last {preset}: {rng.label}, {rows:,} rows")
-        print(f"{'widget (Lambda path)':<24}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}{'CPU p95':>9}{'reads':>7}")
+        head = f"{'widget (Lambda path)':<24}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}{'CPU p95':>9}"
+        print(f"{head}{'engine':>9}{'reads':>7}")
         for spec in WIDGETS:
-            times, cpus, reads = [], [], 0
+            times, cpus, engine, reads = [], [], [], 0
             for _ in range(repeat):
                 ctx = WidgetContext(DashboardData(reader()), rng, config, Charts(), end_ms, None)
-                started, cpu = time.perf_counter(), cpu_s()
+                started, cpu, engine_cpu = time.perf_counter(), time.process_time(), engine_cpu_s()
                 render_widget(spec, ctx, standalone=True)
                 times.append(time.perf_counter() - started)
-                cpus.append(cpu_s() - cpu)
+                cpus.append(time.process_time() - cpu)
+                engine.append(engine_cpu_s() - engine_cpu)
                 reads = ctx.data.reads
-            p95, cpu95 = pct(times, 0.95) * 1000, pct(cpus, 0.95) * 1000
-            flag = "" if min(p95, cpu95) <= WIDGET_TARGET_MS else "  > target"
+            p95, cpu95, engine95 = (pct(v, 0.95) * 1000 for v in (times, cpus, engine))
+            both95 = pct([c + e for c, e in zip(cpus, engine, strict=True)], 0.95) * 1000
+            flag = "" if min(p95, both95) <= WIDGET_TARGET_MS else "  > target"
             print(
                 f"{spec.id:<24}{pct(times, 0.5) * 1000:>9.0f}{p95:>9.0f}{pct(cpus, 0.5) * 1000:>9.0f}{cpu95:>9.0f}"
-                f"{reads:>7}{flag}"
+                f"{engine95:>9.0f}{reads:>7}{flag}"
             )
             if flag:
-                missed.append(f"[{label}] {preset} {spec.id} p95 {p95:.0f} ms (CPU {cpu95:.0f} ms)")
+                missed.append(
+                    f"[{label}] {preset} {spec.id} p95 {p95:.0f} ms (CPU {cpu95:.0f} + engine {engine95:.0f})"
+                )
         page = f"{server.url}/?range={preset}"
         started = time.perf_counter()
         urllib.request.urlopen(page, timeout=900).read()
         cold = time.perf_counter() - started
-        warm, warm_cpu = [], []
+        warm, warm_cpu, warm_engine = [], [], []
         for _ in range(repeat):
-            started, cpu = time.perf_counter(), cpu_s()
+            started, cpu, engine_cpu = time.perf_counter(), time.process_time(), engine_cpu_s()
             urllib.request.urlopen(page, timeout=900).read()
             warm.append(time.perf_counter() - started)
-            warm_cpu.append(cpu_s() - cpu)
-        p95, cpu95 = pct(warm, 0.95) * 1000, pct(warm_cpu, 0.95) * 1000
+            warm_cpu.append(time.process_time() - cpu)
+            warm_engine.append(engine_cpu_s() - engine_cpu)
+        p95, cpu95, engine95 = (pct(v, 0.95) * 1000 for v in (warm, warm_cpu, warm_engine))
+        both95 = pct([c + e for c, e in zip(warm_cpu, warm_engine, strict=True)], 0.95) * 1000
         print(
             f"{'whole page (HTTP)':<24}{statistics.median(warm) * 1000:>9.0f}{p95:>9.0f}"
-            f"{statistics.median(warm_cpu) * 1000:>9.0f}{cpu95:>9.0f}"
+            f"{statistics.median(warm_cpu) * 1000:>9.0f}{cpu95:>9.0f}{engine95:>9.0f}"
             f"   first request {cold * 1000:.0f} ms (empty chart cache); rows are read again on every request"
         )
-        if min(p95, cpu95) > PAGE_TARGET_MS:
-            missed.append(f"[{label}] {preset} page p95 {p95:.0f} ms (CPU {cpu95:.0f} ms)")
+        if min(p95, both95) > PAGE_TARGET_MS:
+            missed.append(f"[{label}] {preset} page p95 {p95:.0f} ms (CPU {cpu95:.0f} + engine {engine95:.0f})")
     return missed
 
 
@@ -140,7 +149,7 @@ def run_on_table(
     rows: Rows,
     args: argparse.Namespace,
     end_ms: int,
-    cpu_s: Callable[[], float] = time.process_time,
+    engine_cpu_s: Callable[[], float] = lambda: 0.0,
 ) -> list[str]:
     """Load the rows into a fresh table at `endpoint` and measure widgets and page reading through DynamoDB."""
     names = Names()
@@ -169,7 +178,7 @@ def run_on_table(
         end_ms,
         args.repeat,
         len(rows),
-        cpu_s,
+        engine_cpu_s,
     )
 
 
@@ -236,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.dynamodb_local import DynamoDbLocal
 
             engine = stack.enter_context(DynamoDbLocal())
+            say(f"DynamoDB Local listening after {engine.started_in_s:.1f} s")
             missed += run_on_table(
                 "DynamoDB Local 3.3.1",
                 stack,
@@ -243,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows,
                 args,
                 end_ms,
-                lambda: time.process_time() + engine.cpu_s(),
+                engine.cpu_s,
             )
             say(f"DynamoDB Local RSS {engine.rss_mb():,.0f} MB")
     print("\ntargets (p95 ≤ 100 ms per widget, ≤ 1 s per page): " + ("all met" if not missed else "MISSED"))

@@ -43,6 +43,7 @@ class DynamoDbLocal:
         self.heap = heap
         self.log_path = Path(tempfile.mkstemp(prefix="dynamodb-local-", suffix=".log")[1])
         self._process: subprocess.Popen[bytes] | None = None
+        self.started_in_s: float | None = None
 
     @property
     def url(self) -> str:
@@ -68,12 +69,14 @@ class DynamoDbLocal:
             self._process = subprocess.Popen(
                 argv, cwd=self.jar_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = time.monotonic() + timeout_s
+        began = time.monotonic()
+        deadline = began + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise ConfigError(f"DynamoDB Local exited with {self._process.returncode}: {self.log_path}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    self.started_in_s = time.monotonic() - began
                     return self
             except OSError:
                 time.sleep(0.2)
