@@ -18,12 +18,11 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from consumers.aggregates.partials import UserEntry, UserPartial, WindowPartial
+from consumers.aggregates.partials import UserPartial, WindowPartial
 from consumers.dashboard.budgets import BudgetStatus, Month, evaluate
 from consumers.dashboard.config import DashboardConfig
 from consumers.dashboard.data import DashboardData
 from consumers.sink.dynamodb import to_ddb, with_backoff
-from schemas.catalogue import TOKEN_USAGE
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +167,12 @@ class CheckResult:
 def month_statuses(config: DashboardConfig, data: DashboardData, month: Month, as_of_ms: int) -> list[BudgetStatus]:
     """Budget statuses of `month` as of `as_of_ms`, from its 1d rows."""
     window = data.windows("1d", month.start_ms, month.end_ms)
-    merged_w = WindowPartial()
+    users = data.users("1d", month.start_ms, month.end_ms)
+    merged_w, merged_u = WindowPartial(), UserPartial()
     for p in window.values():
         merged_w.merge(p)
-    # Budgets read two sums per user: summed straight from the stored documents (no sessions merged).
-    sums = data.user_sums("1d", month.start_ms, month.end_ms, (config.cost_metric, TOKEN_USAGE))
-    merged_u = UserPartial({user: UserEntry(s) for user, s in sums.items()})
+    for u in users.values():
+        merged_u.merge(u)
     return evaluate(config, merged_w, merged_u, month, as_of_ms)
 
 
