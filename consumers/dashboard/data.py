@@ -131,11 +131,6 @@ class DashboardData:
         cheaper than `total_users` when a widget needs a few sums per user)."""
         return _sum_users(self._user_docs(rng), metrics)
 
-    def user_sums(self, size: str, from_ms: int, to_ms: int, metrics: tuple[str, ...]) -> dict[str, dict[str, float]]:
-        """`total_user_sums` over every `size` window starting in the span."""
-        span = self._span("U", size, from_ms, to_ms)
-        return _sum_users((d for start, docs in span.docs.items() if from_ms <= start < to_ms for d in docs), metrics)
-
     def user_series(self, rng: TimeRange) -> list[tuple[int, UserPartial]]:
         """(start, merged U partial) of every window of the range's user-chart size, empty windows included."""
         size = rng.user_series_size
