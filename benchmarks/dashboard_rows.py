@@ -14,6 +14,7 @@ Every hour at the template's activity is an upper bound on 1m and 1h row sizes (
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import sys
@@ -57,7 +58,8 @@ def build_rows(users: int, minutes: int, seed: int, cache: Path = CACHE) -> Rows
     path = cache / f"dashboard-rows-{users}u-{minutes}m-s{seed}-{_row_format()}.pickle"
     if path.is_file():
         say(f"rows from {path}")
-        return pickle.loads(path.read_bytes())  # type: ignore[no-any-return]  # our own cache file, written below
+        rows: Rows = pickle.loads(path.read_bytes())  # our own cache file, written below
+        return rows
     spec = WorkloadSpec(users=users, minutes=minutes, start_ms=DAY_START_MS, seed=seed)
     say(f"simulating {spec.describe()} …")
     started = time.perf_counter()
@@ -81,6 +83,11 @@ def _moved(row: StoredRow, start_ms: int, doc: dict[str, object] | None = None) 
     return key, replace(row, key=key, doc=row.doc if doc is None else doc)
 
 
+def _users(doc: dict[str, Any]) -> dict[str, Any]:
+    users: dict[str, Any] = doc.get("users") or {}
+    return users
+
+
 def _renamed_users(doc: dict[str, Any], copies: int) -> dict[str, object]:
     """The user document with `copies` renamed copies of each user (and of their session ids)."""
     users: dict[str, Any] = {}
@@ -101,7 +108,7 @@ def spread(rows: Rows, template_minutes: int, days: int, minute_hours: int, day_
     by_size: dict[str, list[tuple[str, StoredRow]]] = {"1m": [], "1h": [], "1d": []}
     for (shard, key), row in rows.items():
         by_size[key.size].append((shard, row))
-    template_users = {u for _, r in by_size["1h"] if r.key.kind == "U" for u in r.doc.get("users") or {}}
+    template_users = {u for _, r in by_size["1h"] if r.key.kind == "U" for u in _users(r.doc)}
     copies = max(1, round(day_users / max(1, len(template_users))))
     minutes: dict[int, list[tuple[str, StoredRow]]] = {}
     for shard, row in by_size["1m"]:
@@ -167,7 +174,7 @@ def load_rows(client: Any, table: str, rows: Rows) -> int:
     def write(items: list[dict[str, Any]]) -> None:
         request: dict[str, Any] = {table: [{"PutRequest": {"Item": it}} for it in items]}
         while request:
-            resp = with_backoff(lambda r=request: client.batch_write_item(RequestItems=r), "BatchWriteItem")
+            resp = with_backoff(functools.partial(client.batch_write_item, RequestItems=request), "BatchWriteItem")
             request = resp.get("UnprocessedItems") or {}
 
     for item in items_of(rows):

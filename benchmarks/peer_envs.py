@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,14 +44,14 @@ class PeerEnv:
         stamp = self.folder / STAMP
         return self.python.exists() and stamp.is_file() and stamp.read_text().strip() == self._wanted()
 
-    def ensure(self, say: object = print) -> Path:
+    def ensure(self, say: Callable[[str], object] = print) -> Path:
         """The venv's interpreter, installing the venv first when it is missing or its lock changed."""
         if self.installed():
             return self.python
         if self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.parent.mkdir(parents=True, exist_ok=True)
-        say(f"installing {self.name} into {self.folder} from {self.lock.name} (once per lock change) …")  # type: ignore[operator]
+        say(f"installing {self.name} into {self.folder} from {self.lock.name} (once per lock change) …")
         subprocess.run([sys.executable, "-m", "venv", str(self.folder)], check=True)
         pip = [str(self.python), "-m", "pip", "--disable-pip-version-check"]
         subprocess.run([*pip, "install", "--quiet", "--require-hashes", "--no-deps", "-r", str(self.lock)], check=True)

@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -127,15 +128,15 @@ def _capture(users: int, minutes: int, seed: int, start_ms: int, workers: int) -
     return _checked(users, minutes, seed, start_ms, requests, points, records)
 
 
-def _read_stream(kinesis: object, stream: str) -> list[SourceRecord]:
+def _read_stream(kinesis: Any, stream: str) -> list[SourceRecord]:
     out: list[SourceRecord] = []
-    shards = kinesis.list_shards(StreamName=stream)["Shards"]  # type: ignore[attr-defined]
+    shards = kinesis.list_shards(StreamName=stream)["Shards"]
     for shard in sorted(shards, key=lambda s: s["ShardId"]):
-        iterator = kinesis.get_shard_iterator(  # type: ignore[attr-defined]
+        iterator = kinesis.get_shard_iterator(
             StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
         while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)  # type: ignore[attr-defined]
+            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
             for rec in page["Records"]:
                 out.append(
                     SourceRecord(
