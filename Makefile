@@ -52,6 +52,10 @@ lock: $(UV)
 	$(UV) pip compile requirements/lambda.in -c $(LOCK) --only-binary :all: --generate-hashes --no-header --quiet \
 		--excludes requirements/lambda.exclude.txt --python-version 3.12 --python-platform x86_64-manylinux_2_17 \
 		$(UPGRADE) -o requirements/lambda.lock.txt
+	# The peer engines of benchmarks/peers.py, each in its own venv (bytewax ships manylinux_2_31 wheels only).
+	for peer in bytewax flink; do $(UV) pip compile requirements/peers-$$peer.in --generate-hashes --no-header \
+		--quiet --python-version 3.11.7 --python-platform x86_64-manylinux_2_31 $(UPGRADE) \
+		-o requirements/peers-$$peer.lock.txt || exit 1; done
 
 # The real Claude Code CLI for tests/realcli (npm, pinned with integrity hashes in scripts/claude-code/package-lock.json).
 CLAUDE_CODE_STAMP := $(CACHE)/claude-code/.installed

@@ -9,6 +9,12 @@ Code CLI (one scripted text reply from tests/realcli's fake Messages API) by a f
 poller reads `query_metric(token.usage, 1m, by team.id)` every `--poll-ms`. Freshness = first time the team's row
 shows the full token total the CLI sent - arrival time of the last request that carried token usage.
 Prints p50/p95; not a test.
+
+`--setting NAME=TIMEOUT` (repeatable) runs the probes once per collector batch setting on the same stack, a fresh
+collector each: by default `production=10s` (the batch processor timeout the ECS tasks run with,
+scripts/collector_ssm.py) and `minimal=0s` (the batch processor sends at once; awsemf then writes each request's
+lines in their own PutLogEvents). Everything else is production's: send_batch_size 1000, the KCL's 1,500 ms poll,
+the aggregator's default flush intervals.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -89,12 +96,85 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One collector batch setting to measure under: a name and the batch processor's timeout."""
+
+    name: str
+    batch_timeout: str
+
+    @classmethod
+    def parse(cls, text: str) -> Setting:
+        name, sep, timeout = text.partition("=")
+        if not sep or not name or not timeout:
+            raise argparse.ArgumentTypeError(f"expected NAME=TIMEOUT (e.g. production=10s), got {text!r}")
+        return cls(name, timeout)
+
+
+DEFAULT_SETTINGS = (Setting("production", "10s"), Setting("minimal", "0s"))
+
+
+def summary(name: str, results: list[float]) -> str:
+    if not results:
+        return f"{name}: no probe became visible"
+    return (
+        f"{name}: freshness over {len(results)} probes: p50 {statistics.median(results):.2f} s, "
+        f"p95 {percentile(results, 0.95):.2f} s, max {max(results):.2f} s"
+    )
+
+
+def probe_once(
+    i: int, binary: Path, base: Path, fake: FakeAnthropic, relay_url: str, seen: list[Any], reader: Any, poll_ms: int
+) -> float | None:
+    """One CLI run by a fresh developer; seconds from its last token export reaching the collector to the total
+    being readable, or None when it never was within 120 s."""
+    team = f"fresh-{uuid.uuid4().hex[:8]}"
+    history: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            now_ms = int(time.time() * 1000)
+            rows = query_metric(reader, TOKENS, "1m", ("team.id",), now_ms - 600_000, now_ms + 60_000)
+            total = sum(r.value for r in rows if r.labels["team.id"] == team)
+            history.append((time.monotonic(), total))
+            stop.wait(poll_ms / 1000)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    first = len(seen)
+    with cli_session(binary, base / f"p{i}", fake, relay_url, {f"dev{i}": ("bench", team, None)}) as cli:
+        cli.run(Invocation(f"dev{i}", "probe", "[[probe]] hello"))
+    mine = [(t, p, b) for t, p, b in seen[first:] if p.endswith("/v1/metrics")]
+    points = [(t, pt) for t, _, b in mine for pt in oracle.metric_points([b]) if pt.metric == TOKENS]
+    want = sum(pt.value for _, pt in points)
+    sent_at = max(t for t, _ in points)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(v == want for _, v in history):
+        time.sleep(0.2)
+    stop.set()
+    poller.join()
+    visible = next((t for t, v in history if v == want), None)
+    if visible is None:
+        print(f"probe {i}: not visible within 120 s (wanted {want}, last {history[-1][1]})")
+        return None
+    return visible - sent_at
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--probes", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=1, help="first probes not counted (KCL leases, cold caches)")
     parser.add_argument("--poll-ms", type=int, default=100)
+    parser.add_argument(
+        "--setting",
+        dest="settings",
+        type=Setting.parse,
+        action="append",
+        help="NAME=BATCH_TIMEOUT, repeatable (default: production=10s and minimal=0s)",
+    )
     args = parser.parse_args(argv)
+    settings: list[Setting] = args.settings or list(DEFAULT_SETTINGS)
     binary = installed_binary()
     if binary is None:
         print("the real Claude Code CLI is not installed: run `make claude-code`")
@@ -102,72 +182,41 @@ def main(argv: list[str] | None = None) -> int:
     from consumers.collector.process import start_collector
 
     print(command_line(), machine_info(), sep="\n")
-    results: list[float] = []
+    measured: dict[str, list[float]] = {}
     with running_aggregator("rcfresh", None) as agg, tempfile.TemporaryDirectory(prefix="realcli-fresh-") as tmp:
         base = Path(tmp)
         reader = DynamoRowReader(agg.aws.client("dynamodb"), agg.names.table)
         assert agg.aws.endpoint_url is not None, "the benchmark runs on the embedded emulator"
-        collector = start_collector(
-            endpoint_url=agg.aws.endpoint_url,
-            region=agg.aws.region,
-            http_port=_free_port(),
-            task_id="rcfresh",
-            metrics_log_group=agg.names.log_group,
-            events_log_group=f"{agg.names.log_group}-events",
-            log_file=base / "collector.log",
-        )
-        try:
-            with relay(collector.otlp_http_url) as (relay_url, seen):
-                fake = FakeAnthropic(scripts={"probe": [Text("probe reply")]})
-                for i in range(args.warmup + args.probes):
-                    team = f"fresh-{uuid.uuid4().hex[:8]}"
-                    history: list[tuple[float, float]] = []
-                    stop = threading.Event()
-
-                    def poll(
-                        team: str = team, history: list[tuple[float, float]] = history, stop: threading.Event = stop
-                    ) -> None:
-                        while not stop.is_set():
-                            now_ms = int(time.time() * 1000)
-                            rows = query_metric(reader, TOKENS, "1m", ("team.id",), now_ms - 600_000, now_ms + 60_000)
-                            total = sum(r.value for r in rows if r.labels["team.id"] == team)
-                            history.append((time.monotonic(), total))
-                            stop.wait(args.poll_ms / 1000)
-
-                    poller = threading.Thread(target=poll, daemon=True)
-                    poller.start()
-                    first = len(seen)
-                    with cli_session(
-                        binary, base / f"p{i}", fake, relay_url, {f"dev{i}": ("bench", team, None)}
-                    ) as cli:
-                        cli.run(Invocation(f"dev{i}", "probe", "[[probe]] hello"))
-                    mine = [(t, p, b) for t, p, b in seen[first:] if p.endswith("/v1/metrics")]
-                    points = [(t, pt) for t, _, b in mine for pt in oracle.metric_points([b]) if pt.metric == TOKENS]
-                    want = sum(pt.value for _, pt in points)
-                    sent_at = max(t for t, _ in points)
-                    deadline = time.monotonic() + 120
-                    while time.monotonic() < deadline and not any(v == want for _, v in history):
-                        time.sleep(0.2)
-                    stop.set()
-                    poller.join()
-                    visible = next((t for t, v in history if v == want), None)
-                    if visible is None:
-                        print(f"probe {i}: not visible within 120 s (wanted {want}, last {history[-1][1]})")
-                        continue
-                    warm = " (warm-up, not counted)" if i < args.warmup else ""
-                    if not warm:
-                        results.append(visible - sent_at)
-                    print(
-                        f"probe {i}: {want:.0f} tokens visible {visible - sent_at:.2f} s after the CLI's export{warm}"
-                    )
-        finally:
-            collector.stop()
-    if results:
-        print(
-            f"freshness over {len(results)} probes: p50 {statistics.median(results):.2f} s, "
-            f"p95 {percentile(results, 0.95):.2f} s, max {max(results):.2f} s"
-        )
-    return 0 if results else 1
+        fake = FakeAnthropic(scripts={"probe": [Text("probe reply")]})
+        for setting in settings:
+            print(f"collector batch timeout {setting.batch_timeout} ({setting.name})")
+            collector = start_collector(
+                endpoint_url=agg.aws.endpoint_url,
+                region=agg.aws.region,
+                http_port=_free_port(),
+                task_id=f"rcfresh-{setting.name}",
+                metrics_log_group=agg.names.log_group,
+                events_log_group=f"{agg.names.log_group}-events",
+                log_file=base / f"collector-{setting.name}.log",
+                batch_timeout=setting.batch_timeout,
+            )
+            results = measured[setting.name] = []
+            try:
+                with relay(collector.otlp_http_url) as (relay_url, seen):
+                    for i in range(args.warmup + args.probes):
+                        took = probe_once(i, binary, base / setting.name, fake, relay_url, seen, reader, args.poll_ms)
+                        if took is None:
+                            continue
+                        warm = " (warm-up, not counted)" if i < args.warmup else ""
+                        if not warm:
+                            results.append(took)
+                        print(f"  probe {i}: visible {took:.2f} s after the CLI's export{warm}")
+            finally:
+                collector.stop()
+    print()
+    for setting in settings:
+        print(summary(f"{setting.name} (batch timeout {setting.batch_timeout})", measured[setting.name]))
+    return 0 if all(measured.values()) else 1
 
 
 if __name__ == "__main__":

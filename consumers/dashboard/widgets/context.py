@@ -44,12 +44,8 @@ class WidgetContext:
         """(start, {value tuple of attrs: metric}) for every point of the over-time charts, empty points included
         (`attrs=()` gives the metric's total under the key `()`)."""
         size = self.window_size
-        got = self.data.window_groups(size, self.range.from_ms, self.range.to_ms, attrs)
-        out = []
-        for start in self.range.starts(size):
-            groups = got.get(start, {})
-            out.append((start, {k: s[metric] for k, s in groups.items() if s.get(metric)}))
-        return out
+        got = self.data.window_metric(size, self.range.from_ms, self.range.to_ms, attrs, metric)
+        return [(start, got.get(start, {})) for start in self.range.starts(size)]
 
     def total(self, partial: WindowPartial, metric: str) -> float:
         """A metric summed over every signature."""

@@ -43,9 +43,9 @@ def active_users(ctx: WidgetContext) -> WidgetResult:
 
 
 def active_users_over_time(ctx: WidgetContext) -> WidgetResult:
-    series = ctx.data.user_series(ctx.range)
+    series = ctx.data.user_key_series(ctx.range)
     size = ctx.range.user_series_size
-    counts = [len(p.users) for _, p in series]
+    counts = [len(users) for _, users in series]
     svg = ctx.charts.lines([axis_label(s, size) for s, _ in series], [("active users", counts)])
     values = {
         "size": size,
@@ -57,12 +57,12 @@ def active_users_over_time(ctx: WidgetContext) -> WidgetResult:
 
 def users_over_time(ctx: WidgetContext) -> WidgetResult:
     """New users per interval and the running count of distinct users since the range began (adoption)."""
-    series = ctx.data.user_series(ctx.range)
+    series = ctx.data.user_key_series(ctx.range)
     size = ctx.range.user_series_size
     seen: set[str] = set()
     new, cumulative = [], []
-    for _, partial in series:
-        fresh = set(partial.users) - seen
+    for _, users in series:
+        fresh = users - seen
         seen |= fresh
         new.append(len(fresh))
         cumulative.append(len(seen))
@@ -78,11 +78,11 @@ def users_over_time(ctx: WidgetContext) -> WidgetResult:
 
 
 def top_users(ctx: WidgetContext) -> WidgetResult:
-    up = ctx.data.total_users(ctx.range)
     cost_metric = ctx.config.cost_metric
-    tokens = {u: e.sums.get(TOKEN_USAGE, 0.0) for u, e in up.users.items()}
-    cost = {u: e.sums.get(cost_metric, 0.0) for u, e in up.users.items()}
-    reported = {u: e.sums.get(COST_USAGE, 0.0) for u, e in up.users.items()}
+    sums = ctx.data.total_user_sums(ctx.range, (TOKEN_USAGE, cost_metric, COST_USAGE))
+    tokens = {u: s.get(TOKEN_USAGE, 0.0) for u, s in sums.items()}
+    cost = {u: s.get(cost_metric, 0.0) for u, s in sums.items()}
+    reported = {u: s.get(COST_USAGE, 0.0) for u, s in sums.items()}
     by_tokens = [u for u, v in ranked(tokens, TOP_N) if v > 0]
     by_cost = [u for u, v in ranked(cost, TOP_N) if v > 0]
     svg = ctx.charts.bars([(u, tokens[u]) for u in by_tokens], height=max(160, 24 * len(by_tokens) + 60))
