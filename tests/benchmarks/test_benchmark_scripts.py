@@ -12,8 +12,11 @@ from benchmarks import decoders, freshness, memory, soak, throughput, write_ampl
 from consumers.cost import load_aws_prices, load_measured, project
 
 
-def test_throughput_prints_both_ratios_and_checks_totals(capsys: pytest.CaptureFixture[str]) -> None:
-    assert throughput.main(["--users", "30", "--minutes", "2", "--repeat", "1"]) == 0
+def test_throughput_prints_both_ratios_and_checks_totals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On lines the real collector wrote (captured into `tmp_path`, so the run also proves the capture works)."""
+    args = ["--users", "30", "--minutes", "2", "--repeat", "2", "--cache-dir", str(tmp_path)]
+    assert throughput.main(args) == 0
+    assert len(list(tmp_path.glob("collector-30u-2m-*.ndjson.gz"))) == 1
     out = capsys.readouterr().out
     assert "pipeline vs naive:" in out and "pipeline vs fast floor:" in out and "ceiling:" in out
     assert "check: token totals per hour equal: ok" in out
