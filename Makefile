@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 KCL_STAMP := $(VENV)/.kclpy-installed
 CACHE := .cache
 
-.PHONY: run test setup lint unit clean help soak lock claude-code localstack collector
+.PHONY: run test setup lint unit clean help soak lock claude-code localstack collector native
 
 help:
 	@echo "make run   - start the embedded emulator, deploy, stream telemetry, consume with the real KCL (Ctrl-C to stop)"
@@ -78,7 +78,17 @@ $(COLLECTOR_STAMP): collector/go.mod collector/go.sum collector/main.go collecto
 
 collector: $(COLLECTOR_STAMP)
 
-setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP) $(CLAUDE_CODE_STAMP) $(COLLECTOR_STAMP)
+# The native EMF line reader (consumers/decode/_emfscan.c → an ignored .so beside it), compiled with this Python's
+# own compiler flags in ~2 s; rebuilt only when its source changes. Optional at run time: without it the Python
+# readers give the same results, slower (BENCHMARKS.md § Throughput).
+NATIVE_STAMP := $(VENV)/.native-built
+$(NATIVE_STAMP): $(STAMP) consumers/decode/_emfscan.c scripts/build_native.py
+	$(PY) scripts/build_native.py
+	touch $(NATIVE_STAMP)
+
+native: $(NATIVE_STAMP)
+
+setup: $(STAMP) $(KCL_STAMP) $(TOOLS_STAMP) $(CLAUDE_CODE_STAMP) $(COLLECTOR_STAMP) $(NATIVE_STAMP)
 
 lint: setup
 	$(VENV)/bin/ruff check .

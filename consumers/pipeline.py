@@ -71,8 +71,11 @@ class ShardPipeline:
         tunables: Tunables | None = None,
         clock_ms: Callable[[], int] = wall_clock_ms,
         prices: PriceTable | None = None,
+        native_reader: bool | None = None,
     ) -> None:
         self.app = app
+        #: read lines with the native scanner first (None: when built, unless `CCSTREAM_NATIVE_READER=0`)
+        self.native_reader = native_reader
         self.shard_id = shard_id
         self.stores = stores
         self.tunables = tunables or Tunables()
@@ -135,7 +138,7 @@ class ShardPipeline:
             # each row skips exactly the records it already holds. Records are decoded again (same lines, in order).
             for rec, late in counted:
                 one = FineBatch()
-                one.fold(read_lines(rec, decode_record(rec))[0], derive, late)
+                one.fold(read_lines(rec, decode_record(rec), native=self.native_reader)[0], derive, late)
                 book.apply(one, rec.position, rec.position, derive, self.counters)
         if seen:  # after the roll-up, so the snapshot's counters include the limits this batch reached
             self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
@@ -198,7 +201,7 @@ class ShardPipeline:
 
     def _read(self, rec: SourceRecord, d: DecodedRecord) -> tuple[list[Line], list[DeadLetter]] | None:
         try:
-            return read_lines(rec, d)
+            return read_lines(rec, d, native=self.native_reader)
         except Exception as exc:
             self._poison(rec, "read_lines", exc)
             return None

@@ -16,6 +16,7 @@ from typing import Literal
 
 from consumers.decode.limits import DecodeLimits
 from consumers.decode.lines import Line, read_fast, read_generic
+from consumers.decode.native import enabled_by_env, read_native
 from consumers.model import DeadLetter, SourceRecord
 from schemas.emf import DEGRADED_REASONS, DataPoint, EmfError, Rejected, parse_line
 from schemas.envelope import Envelope, EnvelopeDecodeError, LogEvent, decode_envelope
@@ -119,17 +120,25 @@ def _with_digest(letter: DeadLetter, data: bytes) -> DeadLetter:
 
 
 def read_lines(
-    rec: SourceRecord, decoded: DecodedRecord, limits: DecodeLimits | None = None
+    rec: SourceRecord, decoded: DecodedRecord, limits: DecodeLimits | None = None, native: bool | None = None
 ) -> tuple[list[Line], list[DeadLetter]]:
     """Every countable line of a data record, and dead letters: one per unusable line, and one per reason for the
     values or attributes of a line that could not be kept as they were (`line_counted`: the rest of it counted).
 
-    A data record's own `events_limited` letter (from `decode_record`) is among the letters returned."""
+    Lines go through the native scanner first (`native.py`; `native` None = unless `CCSTREAM_NATIVE_READER=0`),
+    then what it leaves through `read_fast`, then the generic parser: each gives the same `Line` for a line it
+    accepts. A data record's own `events_limited` letter (from `decode_record`) is among the letters returned."""
     line_limits = (limits or env_limits()).line
-    lines: list[Line] = []
     letters: list[DeadLetter] = [dl for dl in decoded.dead_letters] if decoded.kind == "data" else []
-    for index, ev in enumerate(decoded.events):
-        line = read_fast(index, ev.message, line_limits)
+    events = decoded.events
+    scanned = read_native([ev.message for ev in events], line_limits) if _use_native(native) else None
+    if scanned is not None and not scanned.count(None):
+        return scanned, letters  # type: ignore[return-value]  # no None in it
+    lines: list[Line] = []
+    for index, ev in enumerate(events):
+        line = None if scanned is None else scanned[index]
+        if line is None:
+            line = read_fast(index, ev.message, line_limits)
         if line is not None:
             lines.append(line)
             continue
@@ -152,6 +161,16 @@ def read_lines(
         if line is not None:
             lines.append(line)
     return lines, letters
+
+
+def _use_native(native: bool | None) -> bool:
+    return native_by_default() if native is None else native
+
+
+@functools.cache
+def native_by_default() -> bool:
+    """The native scanner is built and `CCSTREAM_NATIVE_READER` does not turn it off (read once per process)."""
+    return enabled_by_env()
 
 
 def _rejected_letters(

@@ -1,0 +1,43 @@
+"""Build the native EMF line reader (`consumers/decode/_emfscan.c`) in place: `make native` runs this.
+
+Compiled with the C compiler and flags this Python was built with (setuptools' `build_ext`), into
+`consumers/decode/_emfscan<EXT_SUFFIX>` (ignored by git). The pipeline works without it (`consumers/decode/native.py`
+falls back to the Python readers), so a machine without a compiler still runs everything, only slower.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from setuptools import Distribution, Extension
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = Path("consumers/decode/_emfscan.c")
+
+
+def main() -> int:
+    extension = Extension(
+        "consumers.decode._emfscan",
+        sources=[str(SOURCE)],
+        extra_compile_args=["-Wall", "-Wextra", "-std=c11"],  # optimised as this Python was (-O3)
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        dist = Distribution({"name": "ccstream-native", "ext_modules": [extension], "script_args": []})
+        cmd = build_ext(dist)
+        cmd.inplace = True
+        cmd.build_temp = tmp
+        cmd.ensure_finalized()
+        cmd.run()
+        built = cmd.get_ext_fullpath(extension.name)
+    print(f"built {Path(built).resolve().relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    import os
+
+    os.chdir(ROOT)
+    raise SystemExit(main())
