@@ -78,11 +78,11 @@ $(COLLECTOR_STAMP): collector/go.mod collector/go.sum collector/main.go collecto
 
 collector: $(COLLECTOR_STAMP)
 
-# The native EMF line reader (consumers/decode/_emfscan.c → an ignored .so beside it), compiled with this Python's
-# own compiler flags in ~2 s; rebuilt only when its source changes. Optional at run time: without it the Python
-# readers give the same results, slower (BENCHMARKS.md § Throughput).
+# The native core (consumers/native/_core.c: EMF line reader and batch fold → an ignored .so beside it), compiled
+# with this Python's own compiler flags in ~2 s; rebuilt only when its source changes. Optional at run time: without
+# it the Python code gives the same results, slower (BENCHMARKS.md § Throughput).
 NATIVE_STAMP := $(VENV)/.native-built
-$(NATIVE_STAMP): $(STAMP) consumers/decode/_emfscan.c scripts/build_native.py
+$(NATIVE_STAMP): $(STAMP) consumers/native/_core.c scripts/build_native.py
 	$(PY) scripts/build_native.py
 	touch $(NATIVE_STAMP)
 

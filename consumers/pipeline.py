@@ -74,7 +74,7 @@ class ShardPipeline:
         native_reader: bool | None = None,
     ) -> None:
         self.app = app
-        #: read lines with the native scanner first (None: when built, unless `CCSTREAM_NATIVE_READER=0`)
+        #: use the native core (`consumers/native`; None: when built, unless `CCSTREAM_NATIVE=0`)
         self.native_reader = native_reader
         self.shard_id = shard_id
         self.stores = stores
@@ -138,7 +138,8 @@ class ShardPipeline:
             # each row skips exactly the records it already holds. Records are decoded again (same lines, in order).
             for rec, late in counted:
                 one = FineBatch()
-                one.fold(read_lines(rec, decode_record(rec), native=self.native_reader)[0], derive, late)
+                lines = read_lines(rec, decode_record(rec), native=self.native_reader)[0]
+                one.fold(lines, derive, late, native=self.native_reader)
                 book.apply(one, rec.position, rec.position, derive, self.counters)
         if seen:  # after the roll-up, so the snapshot's counters include the limits this batch reached
             self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
@@ -186,7 +187,7 @@ class ShardPipeline:
             if not lines:
                 continue
             late = self._screen(rec, d, lines)
-            points = fine.fold(lines, self.pricer.derive, late)
+            points = fine.fold(lines, self.pricer.derive, late, native=self.native_reader)
             if points:
                 counted.append((rec, late))
                 self.counters.add("points", points)

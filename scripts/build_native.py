@@ -1,8 +1,8 @@
-"""Build the native EMF line reader (`consumers/decode/_emfscan.c`) in place: `make native` runs this.
+"""Build the native core (`consumers/native/_core.c`) in place: `make native` runs this.
 
 Compiled with the C compiler and flags this Python was built with (setuptools' `build_ext`), into
-`consumers/decode/_emfscan<EXT_SUFFIX>` (ignored by git). The pipeline works without it (`consumers/decode/native.py`
-falls back to the Python readers), so a machine without a compiler still runs everything, only slower.
+`consumers/native/_core<EXT_SUFFIX>` (ignored by git). The pipeline works without it (`consumers/native/__init__.py`
+falls back to the Python code), so a machine without a compiler still runs everything, only slower.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from setuptools import Distribution, Extension
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = Path("consumers/decode/_emfscan.c")
+SOURCE = Path("consumers/native/_core.c")
 
 
 def main() -> int:
     extension = Extension(
-        "consumers.decode._emfscan",
+        "consumers.native._core",
         sources=[str(SOURCE)],
         extra_compile_args=["-Wall", "-Wextra", "-std=c11"],  # optimised as this Python was (-O3)
     )

@@ -11,13 +11,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import zlib
 from dataclasses import dataclass, field
 from typing import Literal
 
 from consumers.decode.limits import DecodeLimits
 from consumers.decode.lines import Line, read_fast, read_generic
-from consumers.decode.native import enabled_by_env, read_native
+from consumers.decode.native import read_native
 from consumers.model import DeadLetter, SourceRecord
+from consumers.native import on_by_default
 from schemas.emf import DEGRADED_REASONS, DataPoint, EmfError, Rejected, parse_line
 from schemas.envelope import Envelope, EnvelopeDecodeError, LogEvent, decode_envelope
 
@@ -62,14 +64,17 @@ class DecodedRecord:
 def record_fingerprint(env: Envelope) -> str:
     """Identity of a subscription batch: equal for a CloudWatch redelivery, distinct otherwise.
 
-    Real log event ids are unique, but moto numbers them from a per-process counter, so the hash also covers the
-    stream, timestamps and messages. SHA-256 because CPUs hash it in hardware: twice as fast as BLAKE2b here.
+    CloudWatch Logs gives every log event a unique id, so SHA-256 over the log group, stream, ids and timestamps
+    identifies a batch. Emulators number ids from a per-process counter, so the messages count too, through their
+    CRC-32 and length: zlib's CRC runs at ~4 GB/s where SHA-256 ran at ~0.7 GB/s over the same 0.5 MB per record
+    (the messages were 1.1 µs of the pipeline's ~9 µs per point), and ids already make a batch unique on AWS.
     """
+    events = env.log_events
+    messages = "\x00".join([ev.message for ev in events]).encode()
     h = hashlib.sha256()
     h.update(f"{env.log_group}\x00{env.log_stream}\x00".encode())
-    h.update(",".join([f"{ev.id}:{ev.timestamp}" for ev in env.log_events]).encode())
-    h.update(b"\x00")
-    h.update("\x00".join([ev.message for ev in env.log_events]).encode())
+    h.update(",".join([f"{ev.id}:{ev.timestamp}" for ev in events]).encode())
+    h.update(f"\x00{zlib.crc32(messages)}:{len(messages)}".encode())
     return h.hexdigest()[:32]
 
 
@@ -125,7 +130,7 @@ def read_lines(
     """Every countable line of a data record, and dead letters: one per unusable line, and one per reason for the
     values or attributes of a line that could not be kept as they were (`line_counted`: the rest of it counted).
 
-    Lines go through the native scanner first (`native.py`; `native` None = unless `CCSTREAM_NATIVE_READER=0`),
+    Lines go through the native scanner first (`native.py`; `native` None = unless `CCSTREAM_NATIVE=0`),
     then what it leaves through `read_fast`, then the generic parser: each gives the same `Line` for a line it
     accepts. A data record's own `events_limited` letter (from `decode_record`) is among the letters returned."""
     line_limits = (limits or env_limits()).line
@@ -164,13 +169,7 @@ def read_lines(
 
 
 def _use_native(native: bool | None) -> bool:
-    return native_by_default() if native is None else native
-
-
-@functools.cache
-def native_by_default() -> bool:
-    """The native scanner is built and `CCSTREAM_NATIVE_READER` does not turn it off (read once per process)."""
-    return enabled_by_env()
+    return on_by_default() if native is None else native
 
 
 def _rejected_letters(

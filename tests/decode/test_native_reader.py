@@ -1,5 +1,5 @@
-"""The native scanner (`consumers/decode/_emfscan.c`) agrees with the generic parser on every line it accepts, reads
-every real collector line, and leaves the rest to the Python readers with the same results.
+"""The native scanner (`read` of `consumers/native/_core.c`) agrees with the generic parser on every line it
+accepts, reads every real collector line, and leaves the rest to the Python readers with the same results.
 
 The reference is `schemas.emf.parse_line` turned into a `Line` by plain look-ups (`test_line_reader.reference`), so
 a wrong field, a missed or doubled value, or invalid JSON it let through shows up as a difference. Lines come from
@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from consumers import native as native_core
 from consumers.decode import native
 from consumers.decode.lines import FAST_METRICS, read_fast
 from consumers.decode.records import decode_record, read_lines
@@ -32,7 +33,7 @@ REAL_KINESIS = [FIXTURES / "collector.kinesis.jsonl", FIXTURES / "realcli" / "re
 
 
 def test_the_scanner_is_built() -> None:
-    assert native.available(), "the native line reader is not built: run `make native`"
+    assert native_core.available(), "the native core is not built: run `make native`"
 
 
 def scan(line: str, limits: LineLimits = DEFAULT_LIMITS) -> object:

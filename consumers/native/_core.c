@@ -1,7 +1,9 @@
-/* Native fast path of the EMF line reader: `consumers/decode/native.py` says when it is used and why.
+/* The native core of the aggregator (`consumers/native/__init__.py` says when it is used): two hot loops.
  *
- * read(messages, line_type, attrs, metrics, limits) -> list[Line | None]
+ * read(messages, line_type, attrs, n_groupable, metrics, limits, not_a_session) -> list[Line | None]
+ * fold(labels, users, lines, derive, skip, token_usage) -> int   (FineBatch.fold's loop, see there)
  *
+ * read: the native fast path of the EMF line reader (`consumers/decode/native.py`).
  * One pass over each line's UTF-8 validates the whole JSON text (RFC 8259, no escapes) and picks out what the
  * aggregates keep: `_aws.Timestamp`, the declared metric names, the values of the catalogue metrics, and the
  * attributes named in `attrs` (the groupable ones, then user.email, user.id, session.id). It returns None for a
@@ -12,13 +14,14 @@
  * value longer than `max_value_chars` bytes. What it accepts, it reads exactly as the generic parser does
  * (tests/decode/test_native_reader.py proves it with hypothesis).
  *
- * No global state; nothing is cached between calls. Bounds: every read checks the end pointer; recursion is
+ * No global state; nothing is kept between calls (equal values within one call share a str object). Bounds: every read checks the end pointer; recursion is
  * limited to MAX_DEPTH levels.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
 #include <math.h>
+#include <stdint.h>
 
 #define MAX_DEPTH 32
 #define MAX_ATTRS 16
@@ -384,10 +387,53 @@ static int scan_line(Scan *c, const Config *cfg) {
     return 0;
 }
 
-static PyObject *string_of(Span s) { return PyUnicode_DecodeUTF8(s.s, s.n, "strict"); }
+/* Equal attribute values of one call share one str object (a record's lines repeat the same users, sessions, teams
+   and models), so each is built and hashed once per record: open addressing over the value's bytes. The spans point
+   into the messages, which the caller's list keeps alive for the whole call. Full → plain new strings. */
+#define INTERN_SLOTS 4096
+#define INTERN_MAX_FILL (INTERN_SLOTS / 4 * 3)
+
+typedef struct {
+    Span key;
+    PyObject *value;
+} InternSlot;
+
+typedef struct {
+    InternSlot *slots;
+    int used;
+} Interned;
+
+static PyObject *string_of(Interned *t, Span s) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < s.n; i++) h = (h ^ (unsigned char)s.s[i]) * 1099511628211ULL;
+    if (t->slots) {
+        size_t at = (size_t)h & (INTERN_SLOTS - 1);
+        for (;;) {
+            InternSlot *slot = &t->slots[at];
+            if (!slot->value) break;
+            if (slot->key.n == s.n && memcmp(slot->key.s, s.s, (size_t)s.n) == 0) return Py_NewRef(slot->value);
+            at = (at + 1) & (INTERN_SLOTS - 1);
+        }
+        PyObject *v = PyUnicode_DecodeUTF8(s.s, s.n, "strict");
+        if (v && t->used < INTERN_MAX_FILL) {
+            t->slots[at].key = s;
+            t->slots[at].value = Py_NewRef(v);
+            t->used++;
+        }
+        return v;
+    }
+    return PyUnicode_DecodeUTF8(s.s, s.n, "strict");
+}
+
+static void interned_clear(Interned *t) {
+    if (!t->slots) return;
+    for (int i = 0; i < INTERN_SLOTS; i++) Py_XDECREF(t->slots[i].value);
+    PyMem_Free(t->slots);
+    t->slots = NULL;
+}
 
 /* The Line for a scanned line: line_type(index, timestamp_ms, signature, user, session, values). */
-static PyObject *build_line(const Scan *c, const Config *cfg, Py_ssize_t index, PyObject *line_type,
+static PyObject *build_line(const Scan *c, Interned *strings, Py_ssize_t index, PyObject *line_type,
                             PyObject *metric_names, int n_groupable) {
     PyObject *args[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
     PyObject *result = NULL;
@@ -398,7 +444,7 @@ static PyObject *build_line(const Scan *c, const Config *cfg, Py_ssize_t index, 
     for (int i = 0; i < n_groupable; i++) {
         PyObject *v;
         if (c->attr_seen[i]) {
-            if (!(v = string_of(c->attr_value[i]))) goto done;
+            if (!(v = string_of(strings, c->attr_value[i]))) goto done;
         } else {
             v = Py_NewRef(Py_None);
         }
@@ -406,14 +452,14 @@ static PyObject *build_line(const Scan *c, const Config *cfg, Py_ssize_t index, 
     }
     /* user.email, else user.id, else None (an empty string counts as missing) */
     if (c->attr_seen[email] && c->attr_value[email].n > 0) {
-        args[3] = string_of(c->attr_value[email]);
+        args[3] = string_of(strings, c->attr_value[email]);
     } else if (c->attr_seen[id] && c->attr_value[id].n > 0) {
-        args[3] = string_of(c->attr_value[id]);
+        args[3] = string_of(strings, c->attr_value[id]);
     } else {
         args[3] = Py_NewRef(Py_None);
     }
     if (!args[3]) goto done;
-    args[4] = c->attr_seen[session] ? string_of(c->attr_value[session]) : Py_NewRef(Py_None);
+    args[4] = c->attr_seen[session] ? string_of(strings, c->attr_value[session]) : Py_NewRef(Py_None);
     if (!args[4]) goto done;
     if (!(args[5] = PyList_New(c->n_declared))) goto done;
     for (int k = 0; k < c->n_declared; k++) {
@@ -428,7 +474,6 @@ static PyObject *build_line(const Scan *c, const Config *cfg, Py_ssize_t index, 
     result = PyObject_Vectorcall(line_type, args, 6, NULL);
 done:
     for (int i = 0; i < 6; i++) Py_XDECREF(args[i]);
-    (void)cfg;
     return result;
 }
 
@@ -487,6 +532,7 @@ static PyObject *emfscan_read(PyObject *self, PyObject *const *args, Py_ssize_t 
     PyObject *out = PyList_New(n);
     if (!out) return NULL;
     Scan scan;
+    Interned strings = {PyMem_Calloc(INTERN_SLOTS, sizeof(InternSlot)), 0}; /* NULL: no sharing, still correct */
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *message = PyList_GET_ITEM(messages, i), *line = NULL;
         if (PyUnicode_Check(message) && PyUnicode_GET_LENGTH(message) <= cfg.max_line_chars) {
@@ -499,8 +545,9 @@ static PyObject *emfscan_read(PyObject *self, PyObject *const *args, Py_ssize_t 
                 scan.p = text;
                 scan.e = text + size;
                 if (scan_line(&scan, &cfg) == 0) {
-                    line = build_line(&scan, &cfg, i, line_type, metrics, (int)n_groupable);
+                    line = build_line(&scan, &strings, i, line_type, metrics, (int)n_groupable);
                     if (!line) {
+                        interned_clear(&strings);
                         Py_DECREF(out);
                         return NULL;
                     }
@@ -509,10 +556,177 @@ static PyObject *emfscan_read(PyObject *self, PyObject *const *args, Py_ssize_t 
         }
         PyList_SET_ITEM(out, i, line ? line : Py_NewRef(Py_None));
     }
+    interned_clear(&strings);
     return out;
 }
 
+/* fold: exactly `FineBatch.fold` (consumers/aggregates/batch.py), same operations in the same order, so the sums
+   are bit-for-bit the Python loop's (tests/core/test_native_fold.py). Per line: labels[(minute, signature)] =
+   [sums, points] and users[(minute, user)] = [sums, sessions]; token usage also priced per user with derive. */
+static int add_to(PyObject *sums, PyObject *metric, PyObject *v, PyObject *zero) {
+    PyObject *old = PyDict_GetItemWithError(sums, metric); /* borrowed */
+    if (!old && PyErr_Occurred()) return -1;
+    PyObject *total = PyNumber_Add(old ? old : zero, v);
+    if (!total) return -1;
+    int rc = PyDict_SetItem(sums, metric, total);
+    Py_DECREF(total);
+    return rc;
+}
+
+/* dict[key] or, when missing, a new [{}, second] stored there (borrowed either way). */
+static PyObject *entry_of(PyObject *dict, PyObject *key, PyObject *(*second)(void)) {
+    PyObject *entry = PyDict_GetItemWithError(dict, key);
+    if (entry || PyErr_Occurred()) return entry;
+    PyObject *sums = PyDict_New(), *other = sums ? second() : NULL;
+    if (!other) {
+        Py_XDECREF(sums);
+        return NULL;
+    }
+    entry = PyList_New(2);
+    if (!entry) {
+        Py_DECREF(sums);
+        Py_DECREF(other);
+        return NULL;
+    }
+    PyList_SET_ITEM(entry, 0, sums);
+    PyList_SET_ITEM(entry, 1, other);
+    int rc = PyDict_SetItem(dict, key, entry);
+    Py_DECREF(entry);
+    return rc < 0 ? NULL : entry;
+}
+
+static PyObject *new_zero(void) { return PyLong_FromLong(0); }
+static PyObject *new_set(void) { return PySet_New(NULL); }
+
+#define MINUTE_MS 60000LL
+
+static PyObject *core_fold(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "fold(labels, users, lines, derive, skip, token_usage)");
+        return NULL;
+    }
+    PyObject *labels = args[0], *users = args[1], *lines = args[2], *derive = args[3], *skip = args[4];
+    PyObject *token_usage = args[5];
+    if (!PyDict_Check(labels) || !PyDict_Check(users) || !PyList_Check(lines)) {
+        PyErr_SetString(PyExc_TypeError, "labels and users must be dicts, lines a list");
+        return NULL;
+    }
+    int skipping = skip != Py_None && PyObject_IsTrue(skip);
+    if (skipping < 0) return NULL;
+    PyObject *zero = PyFloat_FromDouble(0.0);
+    if (!zero) return NULL;
+    PyObject *names[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    static const char *const fields[6] = {"index", "timestamp_ms", "signature", "values", "user", "session"};
+    for (int f = 0; f < 6; f++) {
+        if (!(names[f] = PyUnicode_InternFromString(fields[f]))) {
+            for (int g = 0; g < f; g++) Py_DECREF(names[g]);
+            Py_DECREF(zero);
+            return NULL;
+        }
+    }
+    long long points = 0;
+    PyObject *minute = NULL, *key = NULL, *index = NULL, *ts = NULL, *sig = NULL, *values = NULL, *user = NULL;
+    PyObject *session = NULL, *count = NULL, *derived = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (skipping) {
+            if (!(index = PyObject_GetAttr(line, names[0]))) goto fail;
+            int late = PySequence_Contains(skip, index);
+            Py_CLEAR(index);
+            if (late < 0) goto fail;
+            if (late) continue;
+        }
+        if (!(ts = PyObject_GetAttr(line, names[1]))) goto fail;
+        long long t = PyLong_AsLongLong(ts);
+        Py_CLEAR(ts);
+        if (t == -1 && PyErr_Occurred()) goto fail;
+        long long r = t % MINUTE_MS;
+        if (r < 0) r += MINUTE_MS; /* Python's modulo */
+        if (!(minute = PyLong_FromLongLong(t - r))) goto fail;
+        if (!(sig = PyObject_GetAttr(line, names[2]))) goto fail;
+        if (!(values = PyObject_GetAttr(line, names[3]))) goto fail;
+        if (!PyList_Check(values)) {
+            PyErr_SetString(PyExc_TypeError, "Line.values must be a list");
+            goto fail;
+        }
+        Py_ssize_t nv = PyList_GET_SIZE(values);
+        if (!(key = PyTuple_Pack(2, minute, sig))) goto fail;
+        PyObject *entry = entry_of(labels, key, new_zero); /* borrowed */
+        Py_CLEAR(key);
+        if (!entry) goto fail;
+        PyObject *sums = PyList_GET_ITEM(entry, 0);
+        for (Py_ssize_t k = 0; k < nv; k++) {
+            PyObject *pair = PyList_GET_ITEM(values, k);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                PyErr_SetString(PyExc_TypeError, "Line.values must hold (metric, value) tuples");
+                goto fail;
+            }
+            if (add_to(sums, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), zero) < 0) goto fail;
+        }
+        if (!(count = PyLong_FromSsize_t(nv))) goto fail;
+        PyObject *total = PyNumber_Add(PyList_GET_ITEM(entry, 1), count);
+        Py_CLEAR(count);
+        if (!total) goto fail;
+        PyList_SetItem(entry, 1, total); /* steals total */
+        points += nv;
+        if (!(user = PyObject_GetAttr(line, names[4]))) goto fail;
+        if (user != Py_None) {
+            if (!(key = PyTuple_Pack(2, minute, user))) goto fail;
+            PyObject *uentry = entry_of(users, key, new_set); /* borrowed */
+            Py_CLEAR(key);
+            if (!uentry) goto fail;
+            PyObject *usums = PyList_GET_ITEM(uentry, 0);
+            for (Py_ssize_t k = 0; k < nv; k++) {
+                PyObject *pair = PyList_GET_ITEM(values, k);
+                PyObject *metric = PyTuple_GET_ITEM(pair, 0), *v = PyTuple_GET_ITEM(pair, 1);
+                if (add_to(usums, metric, v, zero) < 0) goto fail;
+                int is_tokens = PyObject_RichCompareBool(metric, token_usage, Py_EQ);
+                if (is_tokens < 0) goto fail;
+                if (is_tokens) {
+                    if (!(derived = PyObject_CallFunctionObjArgs(derive, sig, v, NULL))) goto fail;
+                    if (!PyTuple_Check(derived) || PyTuple_GET_SIZE(derived) != 2) {
+                        PyErr_SetString(PyExc_TypeError, "derive must return a (metric, value) tuple");
+                        goto fail;
+                    }
+                    if (add_to(usums, PyTuple_GET_ITEM(derived, 0), PyTuple_GET_ITEM(derived, 1), zero) < 0) goto fail;
+                    Py_CLEAR(derived);
+                }
+            }
+            if (!(session = PyObject_GetAttr(line, names[5]))) goto fail;
+            int truthy = PyObject_IsTrue(session);
+            if (truthy < 0) goto fail;
+            if (truthy && PySet_Add(PyList_GET_ITEM(uentry, 1), session) < 0) goto fail;
+            Py_CLEAR(session);
+        }
+        Py_CLEAR(user);
+        Py_CLEAR(values);
+        Py_CLEAR(sig);
+        Py_CLEAR(minute);
+    }
+    for (int f = 0; f < 6; f++) Py_DECREF(names[f]);
+    Py_DECREF(zero);
+    return PyLong_FromLongLong(points);
+fail:
+    for (int f = 0; f < 6; f++) Py_DECREF(names[f]);
+    Py_XDECREF(minute);
+    Py_XDECREF(key);
+    Py_XDECREF(index);
+    Py_XDECREF(ts);
+    Py_XDECREF(sig);
+    Py_XDECREF(values);
+    Py_XDECREF(user);
+    Py_XDECREF(session);
+    Py_XDECREF(count);
+    Py_XDECREF(derived);
+    Py_DECREF(zero);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"fold", (PyCFunction)(void (*)(void))core_fold, METH_FASTCALL,
+     "fold(labels, users, lines, derive, skip, token_usage) -> points (FineBatch.fold's loop)"},
     {"read", (PyCFunction)(void (*)(void))emfscan_read, METH_FASTCALL,
      "read(messages, line_type, attrs, n_groupable, metrics, limits, not_a_session) -> list[Line | None]"},
     {NULL, NULL, 0, NULL},
@@ -520,10 +734,10 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "_emfscan",
+    .m_name = "_core",
     .m_doc = "Native fast path of the EMF line reader.",
     .m_size = 0,
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__emfscan(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&module); }
