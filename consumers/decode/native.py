@@ -9,9 +9,12 @@ readers decide), and on every line it accepts its `Line` equals the generic pars
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from consumers.decode.lines import _ATTRS, FAST_METRICS, Line
 from consumers.native import core
-from schemas.catalogue import NOT_A_SESSION_START_TYPE
+from schemas.catalogue import NOT_A_SESSION_START_TYPE, TOKEN_USAGE
 from schemas.dimensions import GROUPABLE_ATTRIBUTES
 from schemas.emf import DEFAULT_LIMITS, LineLimits
 
@@ -42,3 +45,35 @@ def read_native(messages: list[str], limits: LineLimits = DEFAULT_LIMITS) -> lis
         NOT_A_SESSION_START_TYPE,
     )
     return lines
+
+
+def read_fold(
+    messages: list[str],
+    limits: LineLimits,
+    labels: dict[Any, Any],
+    users: dict[Any, Any],
+    derive: Callable[[Any, float], tuple[str, float]],
+    lateness: tuple[int, int, int, int],
+) -> tuple[int, int] | None:
+    """Read a record's lines and fold them into a fine batch's `labels` and `users` in one native call.
+
+    Only when that is exactly what `read_lines`, `windows.lateness.screen` and `FineBatch.fold` would do: every line
+    ordinary and the record on time as a whole (`lateness` = arrival, watermark, allowed lateness, max future, all
+    ms). Then (points, watermark after the record); otherwise None and nothing was folded."""
+    module = core()
+    if module is None:
+        return None
+    folded: tuple[int, int] | None = module.read_fold(
+        messages,
+        _ATTRS,
+        len(GROUPABLE_ATTRIBUTES),
+        FAST_METRICS,
+        limits_tuple(limits),
+        NOT_A_SESSION_START_TYPE,
+        labels,
+        users,
+        derive,
+        TOKEN_USAGE,
+        lateness,
+    )
+    return folded

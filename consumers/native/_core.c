@@ -41,6 +41,7 @@ typedef struct {
     int n_attrs;
     Span metrics[MAX_METRICS];
     int n_metrics;
+    int n_groupable;
     Py_ssize_t max_line_chars, max_value_chars, max_labels, max_points;
     long long min_ts, max_ts;
     Span not_a_session;
@@ -495,63 +496,75 @@ static int spans_of(PyObject *names, Span *out, int max, int *count) {
     return 0;
 }
 
-static PyObject *emfscan_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* The configuration both entry points take: attrs, n_groupable, metrics, limits, not_a_session. */
+static int config_of(Config *cfg, PyObject *const *args) {
+    memset(cfg, 0, sizeof *cfg);
+    long n_groupable = PyLong_AsLong(args[1]);
+    if (n_groupable == -1 && PyErr_Occurred()) return -1;
+    if (spans_of(args[0], cfg->attrs, MAX_ATTRS, &cfg->n_attrs) < 0 ||
+        spans_of(args[2], cfg->metrics, MAX_METRICS, &cfg->n_metrics) < 0)
+        return -1;
+    if (n_groupable < 0 || n_groupable + 3 != cfg->n_attrs) {
+        PyErr_SetString(PyExc_ValueError, "attrs must be the groupable attributes, user.email, user.id, session.id");
+        return -1;
+    }
+    cfg->n_groupable = (int)n_groupable;
+    if (!PyTuple_Check(args[3]) ||
+        !PyArg_ParseTuple(args[3], "nnnnLL", &cfg->max_line_chars, &cfg->max_value_chars, &cfg->max_labels,
+                          &cfg->max_points, &cfg->min_ts, &cfg->max_ts)) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "limits must be a tuple");
+        return -1;
+    }
+    if (!PyUnicode_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "not_a_session must be str");
+        return -1;
+    }
+    cfg->not_a_session.s = PyUnicode_AsUTF8AndSize(args[4], &cfg->not_a_session.n);
+    return cfg->not_a_session.s ? 0 : -1;
+}
+
+/* Scan one message into `scan`: 0 when it is an ordinary line, REJECT otherwise (never an exception). */
+static int scan_message(PyObject *message, const Config *cfg, Scan *scan) {
+    if (!PyUnicode_Check(message) || PyUnicode_GET_LENGTH(message) > cfg->max_line_chars) return REJECT;
+    Py_ssize_t size;
+    const char *text = PyUnicode_AsUTF8AndSize(message, &size);
+    if (!text) {
+        PyErr_Clear(); /* e.g. a lone surrogate: the Python readers decide */
+        return REJECT;
+    }
+    memset(scan, 0, sizeof *scan);
+    scan->p = text;
+    scan->e = text + size;
+    return scan_line(scan, cfg);
+}
+
+static PyObject *core_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     if (nargs != 7) {
         PyErr_SetString(PyExc_TypeError,
                         "read(messages, line_type, attrs, n_groupable, metrics, limits, not_a_session)");
         return NULL;
     }
-    PyObject *messages = args[0], *line_type = args[1], *attrs = args[2], *metrics = args[4], *limits = args[5];
+    PyObject *messages = args[0], *line_type = args[1];
     Config cfg;
-    memset(&cfg, 0, sizeof cfg);
     if (!PyList_Check(messages)) {
         PyErr_SetString(PyExc_TypeError, "messages must be a list of str");
         return NULL;
     }
-    long n_groupable = PyLong_AsLong(args[3]);
-    if (n_groupable == -1 && PyErr_Occurred()) return NULL;
-    if (spans_of(attrs, cfg.attrs, MAX_ATTRS, &cfg.n_attrs) < 0 ||
-        spans_of(metrics, cfg.metrics, MAX_METRICS, &cfg.n_metrics) < 0)
-        return NULL;
-    if (n_groupable < 0 || n_groupable + 3 != cfg.n_attrs) {
-        PyErr_SetString(PyExc_ValueError, "attrs must be the groupable attributes, user.email, user.id, session.id");
-        return NULL;
-    }
-    if (!PyArg_ParseTuple(limits, "nnnnLL", &cfg.max_line_chars, &cfg.max_value_chars, &cfg.max_labels,
-                          &cfg.max_points, &cfg.min_ts, &cfg.max_ts))
-        return NULL;
-    if (!PyUnicode_Check(args[6])) {
-        PyErr_SetString(PyExc_TypeError, "not_a_session must be str");
-        return NULL;
-    }
-    cfg.not_a_session.s = PyUnicode_AsUTF8AndSize(args[6], &cfg.not_a_session.n);
-    if (!cfg.not_a_session.s) return NULL;
-
+    if (config_of(&cfg, args + 2) < 0) return NULL;
     Py_ssize_t n = PyList_GET_SIZE(messages);
     PyObject *out = PyList_New(n);
     if (!out) return NULL;
     Scan scan;
     Interned strings = {PyMem_Calloc(INTERN_SLOTS, sizeof(InternSlot)), 0}; /* NULL: no sharing, still correct */
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *message = PyList_GET_ITEM(messages, i), *line = NULL;
-        if (PyUnicode_Check(message) && PyUnicode_GET_LENGTH(message) <= cfg.max_line_chars) {
-            Py_ssize_t size;
-            const char *text = PyUnicode_AsUTF8AndSize(message, &size);
-            if (!text) {
-                PyErr_Clear(); /* e.g. a lone surrogate: the Python readers decide */
-            } else {
-                memset(&scan, 0, sizeof scan);
-                scan.p = text;
-                scan.e = text + size;
-                if (scan_line(&scan, &cfg) == 0) {
-                    line = build_line(&scan, &strings, i, line_type, metrics, (int)n_groupable);
-                    if (!line) {
-                        interned_clear(&strings);
-                        Py_DECREF(out);
-                        return NULL;
-                    }
-                }
+        PyObject *line = NULL;
+        if (scan_message(PyList_GET_ITEM(messages, i), &cfg, &scan) == 0) {
+            line = build_line(&scan, &strings, i, line_type, args[4], cfg.n_groupable);
+            if (!line) {
+                interned_clear(&strings);
+                Py_DECREF(out);
+                return NULL;
             }
         }
         PyList_SET_ITEM(out, i, line ? line : Py_NewRef(Py_None));
@@ -724,10 +737,157 @@ fail:
     return NULL;
 }
 
+
+/* read_fold: read and fold a whole record in one call, without a Line object, when that gives exactly what
+   `read_lines` + `screen` + `FineBatch.fold` give: every line ordinary (else nothing is folded and None comes back)
+   and the record on time as a whole (the lateness screen's first check; else None too). Lines are folded in order
+   with the same operations as `fold`, so the sums are bit for bit the same (tests/core/test_native_fold.py).
+   Returns (points, watermark after the record). */
+static int fold_scanned(const Scan *c, const Config *cfg, Interned *strings, PyObject *metric_names,
+                        PyObject *labels, PyObject *users, PyObject *derive, PyObject *token_usage, PyObject *zero,
+                        PyObject *minute, long long *points) {
+    int rc = -1, n_groupable = cfg->n_groupable;
+    int email = n_groupable, id = n_groupable + 1, session_at = n_groupable + 2;
+    PyObject *sig = NULL, *key = NULL, *user = NULL, *session = NULL, *count = NULL, *derived = NULL;
+    PyObject *values[MAX_METRICS];
+    int made = 0;
+    if (!(sig = PyTuple_New(n_groupable))) goto done;
+    for (int i = 0; i < n_groupable; i++) {
+        PyObject *v = c->attr_seen[i] ? string_of(strings, c->attr_value[i]) : Py_NewRef(Py_None);
+        if (!v) goto done;
+        PyTuple_SET_ITEM(sig, i, v);
+    }
+    for (; made < c->n_declared; made++) {
+        if (!(values[made] = PyFloat_FromDouble(c->value[c->declared[made]]))) goto done;
+    }
+    if (!(key = PyTuple_Pack(2, minute, sig))) goto done;
+    PyObject *entry = entry_of(labels, key, new_zero); /* borrowed */
+    Py_CLEAR(key);
+    if (!entry) goto done;
+    PyObject *sums = PyList_GET_ITEM(entry, 0);
+    for (int k = 0; k < c->n_declared; k++) {
+        if (add_to(sums, PyTuple_GET_ITEM(metric_names, c->declared[k]), values[k], zero) < 0) goto done;
+    }
+    if (!(count = PyLong_FromLong(c->n_declared))) goto done;
+    PyObject *total = PyNumber_Add(PyList_GET_ITEM(entry, 1), count);
+    if (!total) goto done;
+    PyList_SetItem(entry, 1, total); /* steals total */
+    *points += c->n_declared;
+    if (c->attr_seen[email] && c->attr_value[email].n > 0) {
+        user = string_of(strings, c->attr_value[email]);
+    } else if (c->attr_seen[id] && c->attr_value[id].n > 0) {
+        user = string_of(strings, c->attr_value[id]);
+    } else {
+        rc = 0; /* no user: label sums only */
+        goto done;
+    }
+    if (!user || !(key = PyTuple_Pack(2, minute, user))) goto done;
+    PyObject *uentry = entry_of(users, key, new_set); /* borrowed */
+    Py_CLEAR(key);
+    if (!uentry) goto done;
+    PyObject *usums = PyList_GET_ITEM(uentry, 0);
+    for (int k = 0; k < c->n_declared; k++) {
+        PyObject *metric = PyTuple_GET_ITEM(metric_names, c->declared[k]);
+        if (add_to(usums, metric, values[k], zero) < 0) goto done;
+        int is_tokens = PyObject_RichCompareBool(metric, token_usage, Py_EQ);
+        if (is_tokens < 0) goto done;
+        if (is_tokens) {
+            if (!(derived = PyObject_CallFunctionObjArgs(derive, sig, values[k], NULL))) goto done;
+            if (!PyTuple_Check(derived) || PyTuple_GET_SIZE(derived) != 2) {
+                PyErr_SetString(PyExc_TypeError, "derive must return a (metric, value) tuple");
+                goto done;
+            }
+            if (add_to(usums, PyTuple_GET_ITEM(derived, 0), PyTuple_GET_ITEM(derived, 1), zero) < 0) goto done;
+            Py_CLEAR(derived);
+        }
+    }
+    if (c->attr_seen[session_at] && c->attr_value[session_at].n > 0) {
+        if (!(session = string_of(strings, c->attr_value[session_at]))) goto done;
+        if (PySet_Add(PyList_GET_ITEM(uentry, 1), session) < 0) goto done;
+    }
+    rc = 0;
+done:
+    for (int k = 0; k < made; k++) Py_DECREF(values[k]);
+    Py_XDECREF(sig);
+    Py_XDECREF(key);
+    Py_XDECREF(user);
+    Py_XDECREF(session);
+    Py_XDECREF(count);
+    Py_XDECREF(derived);
+    return rc;
+}
+
+static PyObject *core_read_fold(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 11) {
+        PyErr_SetString(PyExc_TypeError,
+                        "read_fold(messages, attrs, n_groupable, metrics, limits, not_a_session, labels, users, "
+                        "derive, token_usage, (arrival_ms, watermark_ms, allowed_lateness_ms, max_future_ms))");
+        return NULL;
+    }
+    PyObject *messages = args[0], *metrics = args[3], *labels = args[6], *users = args[7], *derive = args[8];
+    PyObject *token_usage = args[9];
+    Config cfg;
+    long long arrival, watermark, allowed, max_future;
+    if (!PyList_Check(messages) || !PyDict_Check(labels) || !PyDict_Check(users) || !PyTuple_Check(args[10])) {
+        PyErr_SetString(PyExc_TypeError, "messages: list, labels and users: dict, lateness: tuple");
+        return NULL;
+    }
+    if (config_of(&cfg, args + 1) < 0) return NULL;
+    if (!PyArg_ParseTuple(args[10], "LLLL", &arrival, &watermark, &allowed, &max_future)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(messages);
+    if (n == 0) Py_RETURN_NONE;
+    Scan *scans = PyMem_Malloc((size_t)n * sizeof(Scan));
+    if (!scans) return PyErr_NoMemory();
+    long long lo = 0, hi = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (scan_message(PyList_GET_ITEM(messages, i), &cfg, &scans[i]) < 0) {
+            PyMem_Free(scans);
+            Py_RETURN_NONE; /* an unusual line: the Python path reads this record */
+        }
+        long long t = scans[i].timestamp;
+        if (i == 0 || t < lo) lo = t;
+        if (i == 0 || t > hi) hi = t;
+    }
+    /* `windows.lateness.screen`'s first check: the whole record on time */
+    long long after = watermark > hi ? watermark : hi;
+    int no_future = !arrival || hi <= arrival + max_future;
+    if (!(no_future && lo >= after - allowed)) {
+        PyMem_Free(scans);
+        Py_RETURN_NONE;
+    }
+    PyObject *zero = PyFloat_FromDouble(0.0), *minute = NULL, *result = NULL;
+    Interned strings = {PyMem_Calloc(INTERN_SLOTS, sizeof(InternSlot)), 0};
+    long long points = 0, minute_ms = 0;
+    if (!zero) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long t = scans[i].timestamp, r = t % MINUTE_MS;
+        if (r < 0) r += MINUTE_MS;
+        if (!minute || t - r != minute_ms) {
+            Py_XDECREF(minute);
+            minute_ms = t - r;
+            if (!(minute = PyLong_FromLongLong(minute_ms))) goto done;
+        }
+        if (fold_scanned(&scans[i], &cfg, &strings, metrics, labels, users, derive, token_usage, zero, minute,
+                         &points) < 0)
+            goto done;
+    }
+    result = Py_BuildValue("(LL)", points, after);
+done:
+    Py_XDECREF(minute);
+    Py_XDECREF(zero);
+    interned_clear(&strings);
+    PyMem_Free(scans);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fold", (PyCFunction)(void (*)(void))core_fold, METH_FASTCALL,
      "fold(labels, users, lines, derive, skip, token_usage) -> points (FineBatch.fold's loop)"},
-    {"read", (PyCFunction)(void (*)(void))emfscan_read, METH_FASTCALL,
+    {"read_fold", (PyCFunction)(void (*)(void))core_read_fold, METH_FASTCALL,
+     "read_fold(messages, attrs, n_groupable, metrics, limits, not_a_session, labels, users, derive, token_usage, "
+     "lateness) -> (points, watermark) | None"},
+    {"read", (PyCFunction)(void (*)(void))core_read, METH_FASTCALL,
      "read(messages, line_type, attrs, n_groupable, metrics, limits, not_a_session) -> list[Line | None]"},
     {NULL, NULL, 0, NULL},
 };
