@@ -1,4 +1,4 @@
-"""Build the native core (`consumers/native/_core.c`) in place: `make native` runs this.
+"""Build the native core (`consumers/native/*.c`) in place: `make native` runs this.
 
 Compiled with the C compiler and flags this Python was built with (setuptools' `build_ext`), into
 `consumers/native/_core<EXT_SUFFIX>` (ignored by git). The pipeline works without it (`consumers/native/__init__.py`
@@ -15,13 +15,14 @@ from setuptools import Distribution, Extension
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = Path("consumers/native/_core.c")
+SOURCES = [Path("consumers/native/_core.c"), Path("consumers/native/scan.c"), Path("consumers/native/objects.c")]
 
 
 def main() -> int:
     extension = Extension(
         "consumers.native._core",
-        sources=[str(SOURCE)],
+        sources=[str(path) for path in SOURCES],
+        depends=[str(path) for path in Path("consumers/native").glob("*.h")],
         extra_compile_args=["-Wall", "-Wextra", "-std=c11"],  # optimised as this Python was (-O3)
     )
     with tempfile.TemporaryDirectory() as tmp:
