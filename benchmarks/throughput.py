@@ -85,7 +85,7 @@ def interleaved(contestants: dict[str, Callable[[], object]], repeat: int) -> di
 
 
 def new_pipeline(stores: MemoryStores | CountingStores, clock: SimClock, native: bool | None = None) -> ShardPipeline:
-    return ShardPipeline("bench", "shardId-000000000000", stores.stores(), clock_ms=clock, native_reader=native)
+    return ShardPipeline("bench", "shardId-000000000000", stores.stores(), clock_ms=clock, native=native)
 
 
 def run_pipeline(

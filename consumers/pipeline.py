@@ -73,11 +73,11 @@ class ShardPipeline:
         tunables: Tunables | None = None,
         clock_ms: Callable[[], int] = wall_clock_ms,
         prices: PriceTable | None = None,
-        native_reader: bool | None = None,
+        native: bool | None = None,
     ) -> None:
         self.app = app
         #: use the native core (`consumers/native`; None: when built, unless `CCSTREAM_NATIVE=0`)
-        self.native_reader = native_reader
+        self.native = native
         self.shard_id = shard_id
         self.stores = stores
         self.tunables = tunables or Tunables()
@@ -140,8 +140,8 @@ class ShardPipeline:
             # each row skips exactly the records it already holds. Records are decoded again (same lines, in order).
             for rec, late in counted:
                 one = FineBatch()
-                lines = read_lines(rec, decode_record(rec), native=self.native_reader)[0]
-                one.fold(lines, derive, late, native=self.native_reader)
+                lines = read_lines(rec, decode_record(rec), native=self.native)[0]
+                one.fold(lines, derive, late, native=self.native)
                 book.apply(one, rec.position, rec.position, derive, self.counters)
         if seen:  # after the roll-up, so the snapshot's counters include the limits this batch reached
             self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
@@ -192,7 +192,7 @@ class ShardPipeline:
                 if not lines:
                     continue
                 late = self._screen(rec, d, lines)
-                points = fine.fold(lines, self.pricer.derive, late, native=self.native_reader)
+                points = fine.fold(lines, self.pricer.derive, late, native=self.native)
             if points:
                 counted.append((rec, late))
                 self.counters.add("points", points)
@@ -201,7 +201,7 @@ class ShardPipeline:
     def _read_fold(self, rec: SourceRecord, d: DecodedRecord, fine: FineBatch) -> int | None:
         """Read, screen and fold a data record in one native call (`decode.native.read_fold`): the points folded, or
         None when the native core is off or the record needs the line-by-line path (an unusual or late line)."""
-        if not (on_by_default() if self.native_reader is None else self.native_reader):
+        if not (on_by_default() if self.native is None else self.native):
             return None
         wm = self.watermark
         lateness = (rec.arrival_ms, wm.value_ms, wm.allowed_lateness_ms, wm.max_future_ms)
@@ -222,7 +222,7 @@ class ShardPipeline:
 
     def _read(self, rec: SourceRecord, d: DecodedRecord) -> tuple[list[Line], list[DeadLetter]] | None:
         try:
-            return read_lines(rec, d, native=self.native_reader)
+            return read_lines(rec, d, native=self.native)
         except Exception as exc:
             self._poison(rec, "read_lines", exc)
             return None

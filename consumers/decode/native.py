@@ -4,7 +4,7 @@ Where the Python fast path (`lines.read_fast`) decodes a line with msgspec and t
 the line is ordinary, the scanner validates the JSON and picks out what the aggregates keep in one pass over the
 line, and builds the same `Line`. It accepts fewer lines than `read_fast` (anything unusual → None → the Python
 readers decide), and on every line it accepts its `Line` equals the generic parser's
-(tests/decode/test_native_reader.py, hypothesis). Measured in BENCHMARKS.md § Throughput.
+(tests/decode/test_native.py, hypothesis). Measured in BENCHMARKS.md § Throughput.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ is missing (no C compiler, another interpreter) or switched off with `CCSTREAM_N
   generic parser);
 - `fold`: `Line`s → a batch's per-minute sums (`consumers/aggregates/batch.py`; twin: `FineBatch.fold`'s loop).
 
-Both are proven equal to their twins by hypothesis tests (tests/decode/test_native_reader.py,
+Both are proven equal to their twins by hypothesis tests (tests/decode/test_native.py,
 tests/core/test_native_fold.py); BENCHMARKS.md § Throughput has what each saves.
 """
 

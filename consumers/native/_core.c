@@ -11,7 +11,7 @@
  *   negative, non-finite or too large value, a timestamp that is not a plain integer in range, more keys than
  *   `max_labels`, nesting deeper than MAX_DEPTH, `start_type` = agents_view, a kept value longer than
  *   `max_value_chars` bytes. What it accepts, it reads exactly as the generic parser does
- *   (tests/decode/test_native_reader.py, hypothesis).
+ *   (tests/decode/test_native.py, hypothesis).
  * fold(labels, users, lines, derive, skip, token_usage) -> points
  *   `FineBatch.fold`'s loop, same operations in the same order (tests/core/test_native_fold.py).
  * read_fold(messages, attrs, n_groupable, metrics, limits, not_a_session, labels, users, derive, token_usage,

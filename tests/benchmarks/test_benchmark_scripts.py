@@ -18,8 +18,9 @@ def test_throughput_prints_both_ratios_and_checks_totals(tmp_path: Path, capsys:
     assert throughput.main(args) == 0
     assert len(list(tmp_path.glob("collector-30u-2m-*.ndjson.gz"))) == 1
     out = capsys.readouterr().out
-    assert "pipeline vs naive:" in out and "pipeline vs fast floor:" in out and "ceiling:" in out
-    assert "check: token totals per hour equal: ok" in out
+    assert "pipeline vs naive:" in out and "pipeline vs decode floor:" in out and "pure-Python pipeline:" in out
+    assert "check: token totals per hour equal: ok" in out and "check: pure-Python pipeline: same rows: ok" in out
+    assert "check: native core built and used: ok" in out
     assert "machine:" in out and "command:" in out
 
 

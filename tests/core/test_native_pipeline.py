@@ -53,7 +53,7 @@ def generated(seed: int) -> list[SourceRecord]:
 def run(records: list[SourceRecord], use_native: bool, batch: int) -> str:
     stores = MemoryStores()
     tunables = Tunables(allowed_lateness_ms=2 * 3600_000)
-    pipeline = ShardPipeline("app", SHARD, stores.stores(), tunables, clock_ms=lambda: NOW, native_reader=use_native)
+    pipeline = ShardPipeline("app", SHARD, stores.stores(), tunables, clock_ms=lambda: NOW, native=use_native)
     for start in range(0, len(records), batch):
         pipeline.process(records[start : start + batch])
         pipeline.flush(force=True)
@@ -95,7 +95,7 @@ def test_a_data_record_beyond_max_events_is_one_dead_letter(monkeypatch: pytest.
         data = [r for r in rec if json.loads(gzip.decompress(r.data))["messageType"] == "DATA_MESSAGE"]
         for use_native in (True, False):
             stores = MemoryStores()
-            pipeline = ShardPipeline("app", SHARD, stores.stores(), clock_ms=lambda: NOW, native_reader=use_native)
+            pipeline = ShardPipeline("app", SHARD, stores.stores(), clock_ms=lambda: NOW, native=use_native)
             pipeline.process(data[:1])
             pipeline.flush(force=True)
             assert [dl.reason for dl in stores.letters.values()] == ["events_limited"]
