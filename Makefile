@@ -79,8 +79,8 @@ $(COLLECTOR_STAMP): collector/go.mod collector/go.sum collector/main.go collecto
 collector: $(COLLECTOR_STAMP)
 
 # The native core (consumers/native/*.c: EMF line reader and batch fold → an ignored .so beside it), compiled
-# with this Python's own compiler flags in ~2 s; rebuilt only when its source changes. Optional at run time: without
-# it the Python code gives the same results, slower (BENCHMARKS.md § Throughput).
+# with this Python's own compiler flags in ~1 s; rebuilt only when its source changes. Optional at run time: without
+# a C compiler or Python's headers nothing is built (said so) and the Python code gives the same results, slower.
 NATIVE_STAMP := $(VENV)/.native-built
 $(NATIVE_STAMP): $(STAMP) $(wildcard consumers/native/*.c consumers/native/*.h) scripts/build_native.py
 	$(PY) scripts/build_native.py
