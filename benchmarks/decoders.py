@@ -8,7 +8,10 @@ script times, on the same records in one process and one thread, the parts no co
 
 - gunzip (`zlib`), and the envelope (msgspec typed Struct) — fixed costs of reading a subscription record;
 - the EMF lines alone, with every columnar or native reader we ship (`pyarrow.json`, `polars` `str.json_decode`,
-  DuckDB `from_json`), msgspec (per line and as one JSON array), and stdlib `json.loads`.
+  DuckDB `from_json`), msgspec (per line and as one JSON array), stdlib `json.loads`, and the native core's `read`
+  (`consumers/native`, built by `make native`).
+
+Lines are the real collector's by default (`benchmarks.collector_workload`); `--source simulator` uses ours.
 
 It prints µs per data point and the "ceiling": naive time / (gunzip + envelope + fastest line reader), the ratio a
 pipeline would reach if de-duplication and windowing cost nothing. Columnar readers need the lines as one column
@@ -22,6 +25,7 @@ import json
 import os
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")  # one core, like the other contestants (before polars loads)
 
@@ -31,16 +35,20 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
+from benchmarks.collector_workload import CACHE_DIR, collector_workload
 from benchmarks.machine import command_line, machine_info
 from benchmarks.references import NaiveAggregator
 from benchmarks.throughput import timed
 from benchmarks.workload import WorkloadSpec, build_workload
 from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES
 from consumers.decode.lines import FastEmfLine, read_fast
+from consumers.decode.native import read_native
 from schemas.catalogue import METRICS
 from schemas.envelope import decode_envelope
 from schemas.prices import load_prices
 
+#: Log events per subscription record (CloudWatch sends ≤ 500): how many lines the native reader gets per call.
+RECORD_EVENTS = 500
 #: The fields the aggregates need, as each columnar reader's schema.
 _ATTRIBUTES = (*GROUPABLE_ATTRIBUTES, "user.email", "user.id", "session.id")
 _DUCKDB_SHAPE = json.dumps(
@@ -69,6 +77,13 @@ def line_readers(lines: list[str]) -> dict[str, Callable[[], int]]:
     array_decoder = msgspec.json.Decoder(list[FastEmfLine])  # type: ignore[valid-type]  # the shipped Struct
     polars_dtype = _polars_dtype()
     con = duckdb.connect(config={"threads": 1})
+
+    def native_core() -> int:  # per record-sized slice, as the pipeline calls it (the Lines do not pile up)
+        read = 0
+        for start in range(0, len(lines), RECORD_EVENTS):
+            scanned = read_native(lines[start : start + RECORD_EVENTS]) or []
+            read += len(scanned) - scanned.count(None)
+        return read
 
     def msgspec_per_line() -> int:
         return sum(1 for i, line in enumerate(lines) if read_fast(i, line) is not None)
@@ -100,7 +115,8 @@ def line_readers(lines: list[str]) -> dict[str, Callable[[], int]]:
             cursor.close()
 
     return {
-        "msgspec typed Struct, per line (shipped)": msgspec_per_line,
+        "native core read, per record (shipped)": native_core,
+        "msgspec typed Struct + checks, per line (read_fast)": msgspec_per_line,
         "msgspec typed Struct, one JSON array": msgspec_array,
         "pyarrow.json.read_json (all columns)": pyarrow_json,
         "polars str.json_decode (typed)": polars_json,
@@ -115,13 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--source", choices=("collector", "simulator"), default="collector")
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help="where collector captures are kept")
     args = parser.parse_args(argv)
 
     print(machine_info().line())
     print(f"command: {command_line()}")
     spec = WorkloadSpec(users=args.users, minutes=args.minutes, seed=args.seed, shards=1)
-    print(f"workload: {spec.describe()} … generating", flush=True)
-    workload = build_workload(spec)
+    print(f"workload: {spec.describe()}, lines by the {args.source} … generating", flush=True)
+    workload = collector_workload(spec, args.cache_dir) if args.source == "collector" else build_workload(spec)
     records = workload.all_records()
     points = workload.volume.points
     envelopes = [decode_envelope(r.data) for r in records]

@@ -6,9 +6,13 @@
   priced token cost. Same inputs, same outputs (checked by `totals`), no pre-aggregation, no dedup, no fences.
 - `floor_decode`: gunzip and typed parse only (`decode_envelope` + the generic `parse_line` per event), no
   aggregation: the least any consumer built on the shared generic decoders (the lake writer's) has to do.
-- `floor_decode_fast`: the same with the aggregator's own line reader (`consumers.decode.lines`: msgspec straight
-  into the fields the aggregates use, generic fallback): the least the aggregator itself has to do. This is the
-  stricter floor; the pipeline cannot be faster than it.
+- `floor_decode_fast`: the same with the aggregator's msgspec line reader (`consumers.decode.lines.read_fast`:
+  msgspec straight into the fields the aggregates use plus the checks that make its result safe to count, generic
+  fallback): the least a msgspec-based aggregator has to do — the target's "decode floor".
+- `floor_decode_msgspec`: gunzip + envelope + msgspec decoding each line into the reader's typed Struct and
+  nothing else (no checks, no `Line`): a lower bound for msgspec, since its result alone is not safe to count.
+- `floor_decode_native`: gunzip + envelope + the native core's `read` (`consumers/native`), Python readers for
+  the lines it leaves: what decoding costs the shipped pipeline, aggregation excluded.
 """
 
 from __future__ import annotations
@@ -19,14 +23,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES
+import msgspec
+
 from consumers.aggregates.pricing import PRICED_COST, UNPRICED_TOKENS
-from consumers.decode.lines import read_fast, read_generic
+from consumers.decode.lines import FastEmfLine, read_fast, read_generic
+from consumers.decode.native import read_native
 from consumers.model import SourceRecord
 from schemas.catalogue import EMF_RESERVED_KEYS, TOKEN_USAGE
+from schemas.dimensions import GROUPABLE_ATTRIBUTES
 from schemas.emf import EmfError, parse_line
 from schemas.envelope import EnvelopeDecodeError, decode_envelope
 from schemas.prices import PriceTable
+
+_decode_struct = msgspec.json.Decoder(FastEmfLine).decode
 
 WINDOW_MS = {"1m": 60_000, "1h": 3_600_000, "1d": 86_400_000}
 
@@ -140,6 +149,36 @@ def _floor(records: list[SourceRecord], points_of: Callable[[int, str], int]) ->
             continue
         for index, event in enumerate(envelope.log_events):
             points += points_of(index, event.message)
+    return points
+
+
+def _msgspec_points(index: int, message: str) -> int:
+    try:
+        line = _decode_struct(message)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return 0
+    return 1 if line is not None else 0
+
+
+def floor_decode_msgspec(records: list[SourceRecord]) -> int:
+    """The floor with only msgspec's typed decode per line (counts decoded lines, not points)."""
+    return _floor(records, _msgspec_points)
+
+
+def floor_decode_native(records: list[SourceRecord]) -> int:
+    """The floor with the native core's reader per record (Python readers for the lines it leaves)."""
+    points = 0
+    for rec in records:
+        try:
+            envelope = decode_envelope(rec.data)
+        except EnvelopeDecodeError:
+            continue
+        if envelope.is_control:
+            continue
+        messages = [event.message for event in envelope.log_events]
+        scanned = read_native(messages) or [None] * len(messages)
+        for index, (line, message) in enumerate(zip(scanned, messages, strict=True)):
+            points += len(line.values) if line is not None else _fast_points(index, message)
     return points
 
 

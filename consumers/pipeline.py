@@ -26,8 +26,10 @@ from consumers.aggregates.batch import MINUTE_MS, NO_LATE_LINES, FineBatch
 from consumers.aggregates.pricing import Pricer
 from consumers.config import Tunables
 from consumers.decode.lines import Line
-from consumers.decode.records import DecodedRecord, decode_record, line_points, read_lines
+from consumers.decode.native import read_fold
+from consumers.decode.records import DecodedRecord, decode_record, env_limits, line_points, read_lines
 from consumers.model import DeadLetter, Position, RowKey, SourceRecord
+from consumers.native import on_by_default
 from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
 from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters, dead_letters_by_reason
 from consumers.shard.publisher import PUBLISH_GRACE_MS, ClosedWindowPublisher
@@ -71,8 +73,11 @@ class ShardPipeline:
         tunables: Tunables | None = None,
         clock_ms: Callable[[], int] = wall_clock_ms,
         prices: PriceTable | None = None,
+        native: bool | None = None,
     ) -> None:
         self.app = app
+        #: use the native core (`consumers/native`; None: when built, unless `CCSTREAM_NATIVE=0`)
+        self.native = native
         self.shard_id = shard_id
         self.stores = stores
         self.tunables = tunables or Tunables()
@@ -135,7 +140,8 @@ class ShardPipeline:
             # each row skips exactly the records it already holds. Records are decoded again (same lines, in order).
             for rec, late in counted:
                 one = FineBatch()
-                one.fold(read_lines(rec, decode_record(rec))[0], derive, late)
+                lines = read_lines(rec, decode_record(rec), native=self.native)[0]
+                one.fold(lines, derive, late, native=self.native)
                 book.apply(one, rec.position, rec.position, derive, self.counters)
         if seen:  # after the roll-up, so the snapshot's counters include the limits this batch reached
             self.tracker.batch_end(ShardSnapshot(self.position, self.watermark.value_ms, dict(self.counters.values)))
@@ -170,24 +176,42 @@ class ShardPipeline:
                 self.counters.add("duplicate_events", d.event_count)
                 continue
             self.counters.add("log_events", d.event_count)
-            for dl in d.dead_letters:
-                self._dead(dl)
             if d.kind != "data":
+                for dl in d.dead_letters:
+                    self._dead(dl)
                 continue
-            read = self._read(rec, d)
-            if read is None:
-                continue
-            lines, letters = read
-            for dl in letters:
-                self._dead(dl)
-            if not lines:
-                continue
-            late = self._screen(rec, d, lines)
-            points = fine.fold(lines, self.pricer.derive, late)
+            late = NO_LATE_LINES
+            points = self._read_fold(rec, d, fine)  # the native core, when the record is ordinary and on time
+            if points is None:
+                read = self._read(rec, d)
+                if read is None:
+                    continue
+                lines, letters = read  # a data record's own letters (events_limited) are among them
+                for dl in letters:
+                    self._dead(dl)
+                if not lines:
+                    continue
+                late = self._screen(rec, d, lines)
+                points = fine.fold(lines, self.pricer.derive, late, native=self.native)
             if points:
                 counted.append((rec, late))
                 self.counters.add("points", points)
         return bool(opened)
+
+    def _read_fold(self, rec: SourceRecord, d: DecodedRecord, fine: FineBatch) -> int | None:
+        """Read, screen and fold a data record in one native call (`decode.native.read_fold`): the points folded, or
+        None when the native core is off or the record needs the line-by-line path (an unusual or late line)."""
+        if not (on_by_default() if self.native is None else self.native):
+            return None
+        wm = self.watermark
+        lateness = (rec.arrival_ms, wm.value_ms, wm.allowed_lateness_ms, wm.max_future_ms)
+        folded = read_fold(d.messages, env_limits().line, fine.labels, fine.users, self.pricer.derive, lateness)
+        if folded is None:
+            return None
+        points, wm.value_ms = folded
+        for dl in d.dead_letters:  # events_limited, as `read_lines` would have returned it
+            self._dead(dl)
+        return points
 
     def _decode(self, rec: SourceRecord) -> DecodedRecord | None:
         try:
@@ -198,7 +222,7 @@ class ShardPipeline:
 
     def _read(self, rec: SourceRecord, d: DecodedRecord) -> tuple[list[Line], list[DeadLetter]] | None:
         try:
-            return read_lines(rec, d)
+            return read_lines(rec, d, native=self.native)
         except Exception as exc:
             self._poison(rec, "read_lines", exc)
             return None

@@ -231,6 +231,9 @@ def parse_document(
         # The declared unit wins, even "" (what awsemf writes for unit-less metrics); else the catalogue's.
         unit = declared[name] if name in declared else (METRICS[name].emf_unit if name in METRICS else "")
         items = raw if isinstance(raw, list) else (raw,)
+        if not items:  # an empty EMF value array: nothing to count, but the line must not vanish unnoticed
+            rejected.append(Rejected(name, "missing_value", "[]"))
+            continue
         if len(items) > budget:
             extra = f"{len(items) - budget} values beyond {limits.max_points}"
             rejected.append(Rejected(name, "points_limited", extra))

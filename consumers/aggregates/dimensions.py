@@ -1,34 +1,30 @@
-"""What window aggregates can be grouped by.
+"""What window aggregates can be grouped by, and how signatures are stored.
 
-Window rows keep sums per *label signature*: the tuple of every groupable attribute of a data point (missing ones
-empty). Any `--by` combination of groupable attributes is answered by projecting signatures at read time, so the
-write path does one update per signature, and new models, teams or languages need no code change. A data point
-counts towards a grouping only when it carries every attribute of it (`type` is the token type for token.usage,
-added/removed for lines_of_code, user/cli for active_time).
+Window rows keep sums per *label signature* (`schemas.dimensions`: the tuple of every groupable attribute of a data
+point, missing ones empty), stored as one string key (`signature_key`). A data point counts towards a grouping
+only when it carries every attribute of it (`type` is the token type for token.usage, added/removed for
+lines_of_code, user/cli for active_time).
 Per-user sums live in the user partials (`UserPartial`), keyed by `user.email` falling back to `user.id`.
 """
 
 from __future__ import annotations
 
-#: Attributes window aggregates can be grouped by, in the order they appear in a signature.
-GROUPABLE_ATTRIBUTES: tuple[str, ...] = (
-    "model",
-    "type",
-    "department",
-    "team.id",
-    "cost_center",
-    "organization",
-    "decision",
-    "tool_name",
-    "language",
-)
-# Not groupable on purpose: `terminal.type` and the edit decision's `source` multiply the number of signatures
-# (and so the size of every window row) for little analytic value; both stay in the lake for ad-hoc questions.
+from schemas.dimensions import GROUPABLE_ATTRIBUTES, Signature, signature_of
+
+__all__ = [
+    "GROUPABLE_ATTRIBUTES",
+    "OTHER_GROUP",
+    "VALUE_SEPARATOR",
+    "Signature",
+    "model_and_type",
+    "other_key",
+    "signature_key",
+    "signature_of",
+    "split_key",
+]
 
 #: Separator between attribute values in a stored signature key (never appears in real attribute values).
 VALUE_SEPARATOR = "\x1f"
-
-Signature = tuple[str | None, ...]
 
 #: The group that holds everything past the distinct-group limit of a window row (`Tunables.max_groups_per_window`):
 #: every attribute reads `__other__`, so each grouping shows the overflow as one `__other__` value and every total
@@ -39,10 +35,6 @@ OTHER_GROUP = "__other__"
 def other_key(attrs: tuple[str, ...] = GROUPABLE_ATTRIBUTES) -> str:
     """The stored signature key of the `__other__` group for rows keyed by `attrs`."""
     return VALUE_SEPARATOR.join([OTHER_GROUP] * len(attrs))
-
-
-def signature_of(attributes: dict[str, str]) -> Signature:
-    return tuple(map(attributes.get, GROUPABLE_ATTRIBUTES))
 
 
 def signature_key(sig: Signature) -> str:

@@ -24,8 +24,8 @@ from typing import Any
 
 import msgspec
 
-from consumers.aggregates.dimensions import GROUPABLE_ATTRIBUTES, Signature, signature_of
 from schemas.catalogue import METRICS, NOT_A_SESSION_START_TYPE, user_key
+from schemas.dimensions import GROUPABLE_ATTRIBUTES, Signature, signature_of
 from schemas.emf import DEFAULT_LIMITS, MAX_VALUE, DataPoint, LineLimits, Rejected, parse_line
 
 #: Metrics the fast path knows, in a fixed order (their Struct fields follow the attributes).

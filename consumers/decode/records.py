@@ -11,12 +11,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import zlib
 from dataclasses import dataclass, field
 from typing import Literal
 
 from consumers.decode.limits import DecodeLimits
 from consumers.decode.lines import Line, read_fast, read_generic
+from consumers.decode.native import read_native
 from consumers.model import DeadLetter, SourceRecord
+from consumers.native import on_by_default
 from schemas.emf import DEGRADED_REASONS, DataPoint, EmfError, Rejected, parse_line
 from schemas.envelope import Envelope, EnvelopeDecodeError, LogEvent, decode_envelope
 
@@ -52,23 +55,28 @@ class DecodedRecord:
     log_stream: str = ""
     events: list[LogEvent] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)  # the whole record, when it is `bad`
+    messages: list[str] = field(default_factory=list)  # the events' messages (what the line readers read)
 
     @property
     def event_count(self) -> int:
         return len(self.events)
 
 
-def record_fingerprint(env: Envelope) -> str:
+def record_fingerprint(env: Envelope, messages: list[str] | None = None) -> str:
     """Identity of a subscription batch: equal for a CloudWatch redelivery, distinct otherwise.
 
-    Real log event ids are unique, but moto numbers them from a per-process counter, so the hash also covers the
-    stream, timestamps and messages. SHA-256 because CPUs hash it in hardware: twice as fast as BLAKE2b here.
+    CloudWatch Logs gives every log event a unique id, so SHA-256 over the log group, stream, ids and timestamps
+    identifies a batch. Emulators number ids from a per-process counter, so the messages count too, through their
+    CRC-32 and length: zlib's CRC runs at ~4 GB/s where SHA-256 ran at ~0.7 GB/s over the same 0.5 MB per record
+    (the messages were 1.1 µs of the pipeline's ~9 µs per point), and ids already make a batch unique on AWS.
+    `messages`: the events' messages, when the caller has them in a list already.
     """
+    events = env.log_events
+    text = "\x00".join([ev.message for ev in events] if messages is None else messages).encode()
     h = hashlib.sha256()
     h.update(f"{env.log_group}\x00{env.log_stream}\x00".encode())
-    h.update(",".join([f"{ev.id}:{ev.timestamp}" for ev in env.log_events]).encode())
-    h.update(b"\x00")
-    h.update("\x00".join([ev.message for ev in env.log_events]).encode())
+    h.update(",".join([f"{ev.id}:{ev.timestamp}" for ev in events]).encode())
+    h.update(f"\x00{zlib.crc32(text)}:{len(text)}".encode())
     return h.hexdigest()[:32]
 
 
@@ -101,13 +109,16 @@ def decode_record(rec: SourceRecord, limits: DecodeLimits | None = None) -> Deco
     if env.is_control:
         return DecodedRecord("control")
     events = env.log_events
+    messages = [ev.message for ev in events]
+    fingerprint = record_fingerprint(env, messages)  # of every event, read or not
     letters: list[DeadLetter] = []
     if len(events) > limits.max_events:
         extra = len(events) - limits.max_events
         detail = f"{extra} of {len(events)} log events beyond {limits.max_events} not read"
         letters.append(_dead(rec, "events_limited", detail, limits.max_events, "", line_counted=True))
         events = events[: limits.max_events]
-    return DecodedRecord("data", record_fingerprint(env), env.log_stream, events, letters)
+        messages = messages[: limits.max_events]
+    return DecodedRecord("data", fingerprint, env.log_stream, events, letters, messages)
 
 
 def _with_digest(letter: DeadLetter, data: bytes) -> DeadLetter:
@@ -119,17 +130,25 @@ def _with_digest(letter: DeadLetter, data: bytes) -> DeadLetter:
 
 
 def read_lines(
-    rec: SourceRecord, decoded: DecodedRecord, limits: DecodeLimits | None = None
+    rec: SourceRecord, decoded: DecodedRecord, limits: DecodeLimits | None = None, native: bool | None = None
 ) -> tuple[list[Line], list[DeadLetter]]:
     """Every countable line of a data record, and dead letters: one per unusable line, and one per reason for the
     values or attributes of a line that could not be kept as they were (`line_counted`: the rest of it counted).
 
-    A data record's own `events_limited` letter (from `decode_record`) is among the letters returned."""
+    Lines go through the native scanner first (`native.py`; `native` None = unless `CCSTREAM_NATIVE=0`),
+    then what it leaves through `read_fast`, then the generic parser: each gives the same `Line` for a line it
+    accepts. A data record's own `events_limited` letter (from `decode_record`) is among the letters returned."""
     line_limits = (limits or env_limits()).line
-    lines: list[Line] = []
     letters: list[DeadLetter] = [dl for dl in decoded.dead_letters] if decoded.kind == "data" else []
-    for index, ev in enumerate(decoded.events):
-        line = read_fast(index, ev.message, line_limits)
+    events = decoded.events
+    scanned = read_native(decoded.messages, line_limits) if _use_native(native) else None
+    if scanned is not None and not scanned.count(None):
+        return scanned, letters  # type: ignore[return-value]  # no None in it
+    lines: list[Line] = []
+    for index, ev in enumerate(events):
+        line = None if scanned is None else scanned[index]
+        if line is None:
+            line = read_fast(index, ev.message, line_limits)
         if line is not None:
             lines.append(line)
             continue
@@ -152,6 +171,10 @@ def read_lines(
         if line is not None:
             lines.append(line)
     return lines, letters
+
+
+def _use_native(native: bool | None) -> bool:
+    return on_by_default() if native is None else native
 
 
 def _rejected_letters(

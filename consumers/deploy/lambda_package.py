@@ -82,11 +82,14 @@ def pip_install_command(
 
 
 def _files(top: Path, root: Path) -> Iterator[tuple[Path, str]]:
-    """Every file under `top` with its name in the zip (relative to `root`); caches, byte-code and the console
-    scripts pip puts in `bin/` are left out."""
+    """Every file under `top` with its name in the zip (relative to `root`); caches, byte-code, the console
+    scripts pip puts in `bin/` and the native core built for this machine's Python (`make native`: not the Lambda
+    runtime's, and the Lambda functions do not use it) are left out."""
     for path in top.rglob("*"):
         name = path.relative_to(root)
         if path.is_file() and "__pycache__" not in name.parts and name.parts[0] != "bin" and path.suffix != ".pyc":
+            if name.parts[:2] == ("consumers", "native") and path.suffix == ".so":
+                continue
             yield path, name.as_posix()
 
 

@@ -12,18 +12,24 @@ from benchmarks import decoders, freshness, load, memory, soak, throughput, writ
 from consumers.cost import load_aws_prices, load_measured, project
 
 
-def test_throughput_prints_both_ratios_and_checks_totals(capsys: pytest.CaptureFixture[str]) -> None:
-    assert throughput.main(["--users", "30", "--minutes", "2", "--repeat", "1"]) == 0
+def test_throughput_prints_both_ratios_and_checks_totals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On lines the real collector wrote (captured into `tmp_path`, so the run also proves the capture works)."""
+    args = ["--users", "30", "--minutes", "2", "--repeat", "2", "--cache-dir", str(tmp_path)]
+    assert throughput.main(args) == 0
+    assert len(list(tmp_path.glob("collector-30u-2m-*.ndjson.gz"))) == 1
     out = capsys.readouterr().out
-    assert "pipeline vs naive:" in out and "pipeline vs fast floor:" in out and "ceiling:" in out
-    assert "check: token totals per hour equal: ok" in out
+    assert "pipeline vs naive:" in out and "pipeline vs decode floor:" in out and "pure-Python pipeline:" in out
+    assert "check: token totals per hour equal: ok" in out and "check: pure-Python pipeline: same rows: ok" in out
+    assert "check: native core built and used: ok" in out
     assert "machine:" in out and "command:" in out
 
 
 def test_decoders_every_reader_reads_every_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert decoders.main(["--users", "30", "--minutes", "2", "--repeat", "1"]) == 0  # 1 if a reader skipped lines
+    args = ["--users", "30", "--minutes", "2", "--repeat", "1", "--source", "simulator"]
+    assert decoders.main(args) == 0  # 1 if a reader skipped lines
     out = capsys.readouterr().out
     assert out.count("µs/point") == 1 and "duckdb from_json" in out and "polars" in out and "pyarrow" in out
+    assert "native core read" in out
     assert "not comparable" not in out and "ceiling: naive /" in out
 
 
