@@ -29,12 +29,16 @@ SHARD = "shardId-000000000000"
 NOW = 1_796_400_000_000
 
 
-def captured(path: Path) -> list[SourceRecord]:
-    out = []
-    for n, row in enumerate(path.read_text().splitlines()):
-        r = json.loads(row)
-        out.append(SourceRecord(SHARD, n + 1, 0, r.get("PartitionKey", ""), base64.b64decode(r["Data"]), NOW))
-    return out
+def captured(path: Path, arrival: int | None = None) -> list[SourceRecord]:
+    """A capture's records, arriving at `arrival`, else a minute after its newest event (whenever it was made)."""
+    rows = [json.loads(row) for row in path.read_text().splitlines()]
+    datas = [base64.b64decode(r["Data"]) for r in rows]
+    if arrival is None:
+        arrival = 60_000 + max(e["timestamp"] for d in datas for e in json.loads(gzip.decompress(d))["logEvents"])
+    return [
+        SourceRecord(SHARD, n + 1, 0, r.get("PartitionKey", ""), d, arrival)
+        for n, (r, d) in enumerate(zip(rows, datas, strict=True))
+    ]
 
 
 def generated(seed: int) -> list[SourceRecord]:
@@ -53,7 +57,8 @@ def generated(seed: int) -> list[SourceRecord]:
 def run(records: list[SourceRecord], use_native: bool, batch: int) -> str:
     stores = MemoryStores()
     tunables = Tunables(allowed_lateness_ms=2 * 3600_000)
-    pipeline = ShardPipeline("app", SHARD, stores.stores(), tunables, clock_ms=lambda: NOW, native=use_native)
+    now = max(r.arrival_ms for r in records)  # the clock of the records' arrival: nothing is from the future
+    pipeline = ShardPipeline("app", SHARD, stores.stores(), tunables, clock_ms=lambda: now, native=use_native)
     for start in range(0, len(records), batch):
         pipeline.process(records[start : start + batch])
         pipeline.flush(force=True)
@@ -71,7 +76,7 @@ def test_the_core_is_built() -> None:
     [
         pytest.param(lambda: captured(FIXTURES / "collector.kinesis.jsonl"), id="real-collector"),
         pytest.param(lambda: captured(FIXTURES / "realcli" / "realcli.kinesis.jsonl"), id="real-cli"),
-        pytest.param(lambda: captured(FIXTURES / "bad.kinesis.jsonl"), id="bad-corpus"),
+        pytest.param(lambda: captured(FIXTURES / "bad.kinesis.jsonl", NOW), id="bad-corpus"),
         pytest.param(lambda: generated(1), id="late-and-future-1"),
         pytest.param(lambda: generated(2), id="late-and-future-2"),
     ],
@@ -95,7 +100,9 @@ def test_a_data_record_beyond_max_events_is_one_dead_letter(monkeypatch: pytest.
         data = [r for r in rec if json.loads(gzip.decompress(r.data))["messageType"] == "DATA_MESSAGE"]
         for use_native in (True, False):
             stores = MemoryStores()
-            pipeline = ShardPipeline("app", SHARD, stores.stores(), clock_ms=lambda: NOW, native=use_native)
+            pipeline = ShardPipeline(
+                "app", SHARD, stores.stores(), clock_ms=lambda: data[0].arrival_ms, native=use_native
+            )
             pipeline.process(data[:1])
             pipeline.flush(force=True)
             assert [dl.reason for dl in stores.letters.values()] == ["events_limited"]
