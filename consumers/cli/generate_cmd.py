@@ -132,6 +132,11 @@ def _through_collector(
         captured = capture_on_embedded_emulator(spec, names)
     except IncompleteCapture as exc:
         raise ConfigError(f"{exc}; try again (a loaded machine makes awsemf time out)") from exc
+    if not captured.otlp:
+        raise ConfigError(
+            "the simulated developers were idle in this span (their night or weekend): nothing went through the "
+            "collector; choose a working-day --start or more --users"
+        )
     rows = [line.encode() for line in captured.emf] if fmt is OutputFormat.EMF else captured.kinesis
     with ExitStack() as stack:
         sink: BinaryIO = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer

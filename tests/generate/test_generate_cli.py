@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,8 +95,7 @@ def test_otlp_format_writes_one_request_per_line_with_the_same_totals(tmp_path: 
 def test_via_collector_the_real_collector_writes_what_the_model_writes(tmp_path: Path) -> None:
     """`--via collector`: the lines come back from CloudWatch Logs (and the subscription's Kinesis records) after
     the real collector wrote them; they are the model's lines (one run: the emf output is the same capture's)."""
-    now_ms = int(time.time() * 1000)
-    start = datetime.fromtimestamp((now_ms - now_ms % 60_000 - 10 * 60_000) / 1000, UTC).isoformat()
+    start = _latest_busy_hour(datetime.now(UTC)).isoformat()
     args = ["generate", "--users", "30", "--minutes", "4", "--start", start, "--seed", "3"]
     out = tmp_path / "real.kinesis.jsonl"
     real = runner.invoke(app, [*args, "--via", "collector", "--out", str(out)])
@@ -108,6 +106,23 @@ def test_via_collector_the_real_collector_writes_what_the_model_writes(tmp_path:
     model = runner.invoke(app, [*args, "--format", "emf", "--quiet"]).stdout.splitlines()
     assert events and len(events) == len(model)
     assert_same_lines(model, events)
+
+
+def _latest_busy_hour(now: datetime) -> datetime:
+    """14:00 UTC of the latest Tuesday to Thursday that is over an hour past: simulated developers are at work then
+    (a start relative to `now` found them asleep or at the weekend, and the capture was empty). Within the last
+    8 days, so CloudWatch Logs (14 days back) takes it."""
+    day = now.replace(hour=14, minute=0, second=0, microsecond=0)
+    while day.isoweekday() not in (2, 3, 4) or day > now - timedelta(hours=1):
+        day -= timedelta(days=1)
+    return day
+
+
+def test_the_busy_hour_is_a_past_working_afternoon() -> None:
+    saturday_evening = datetime(2026, 12, 5, 20, 51, tzinfo=UTC)
+    assert _latest_busy_hour(saturday_evening) == datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # Thursday
+    wednesday_before_three = datetime(2026, 12, 2, 14, 59, tzinfo=UTC)
+    assert _latest_busy_hour(wednesday_before_three) == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday
 
 
 def test_via_collector_refuses_a_span_cloudwatch_would_refuse() -> None:
