@@ -130,6 +130,13 @@ def add_events(report: CostReport, measured: Measured, prices: AwsPrices, a: Ass
         )
 
 
+def peak_event_bytes_per_second(users: int, measured: Measured, a: Assumptions) -> float:
+    """Event bytes a second through the collector's load balancer at the busiest minute (the untrimmed line stands in
+    for the OTLP request: the trim runs behind the balancer)."""
+    ev = event_figures(measured)
+    return users * ev.peak_active_share * per_active_minute(ev, a) / 60 * ev.untrimmed_line_bytes
+
+
 def otlp_events_ingest_gb(users: int, measured: Measured, a: Assumptions) -> float:
     """GB of events the OTLP → CloudWatch path would ingest: no collector trims them there, so the untrimmed line
     (the exporter's JSON of the same attributes) stands in for the OTLP log record."""

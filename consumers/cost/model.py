@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from consumers.cost.assumptions import Assumptions
-from consumers.cost.events import add_events
+from consumers.cost.events import add_events, peak_event_bytes_per_second
 from consumers.cost.measured import HOW_TO_MEASURE, Measured, PerPoint
 from consumers.cost.prices import AwsPrices
 from consumers.errors import ConfigError
@@ -221,7 +221,8 @@ def project(users: int, measured: Measured, prices: AwsPrices, assume: Assumptio
     if a.lake:
         _lake(report, measured, prices, a, points)
     _dashboard(report, prices, a, users, measured)
-    _collector(report, prices, a, users, peak_points_s * lines.emf_bytes)
+    events_s = peak_event_bytes_per_second(users, measured, a) if a.events else 0.0
+    _collector(report, prices, a, users, peak_points_s * lines.emf_bytes + events_s)
     if a.networking:
         _networking(report, prices, a, points, lines.emf_bytes + lines.kinesis_bytes)
     if a.events:

@@ -76,3 +76,12 @@ def test_advanced_parameters_are_billed() -> None:
     report = project(1000, measured(), PRICES)
     (ssm,) = [x for x in report.lines if x.item == "SSM parameters (Advanced tier)"]
     assert (ssm.quantity, ssm.usd) == (2, 2 * 0.05)
+
+
+def test_event_bytes_count_towards_the_load_balancer() -> None:
+    a = Assumptions(events_per_active_minute=10_000.0)
+    (balancer,) = [x for x in project(1000, measured(), PRICES, a).lines if x.item == "load balancer"]
+    metrics_s = 1000 / 10 * 998  # figures.month: users / 10 points a second at the peak, 998 B each
+    events_s = 1000 * 0.2 * 10_000 / 60 * 1998  # busiest minute's share × rate, untrimmed (the OTLP stand-in)
+    lcus = (metrics_s + events_s) * 3600 / GIB
+    assert lcus > 1 and math.isclose(balancer.usd, 730 * (0.0225 + lcus * 0.008))
