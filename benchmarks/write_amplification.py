@@ -45,14 +45,17 @@ from benchmarks.workload import (
 )
 from consumers.config import Tunables
 from consumers.cost.measured import (
+    EventFigures,
     LineVariant,
     Measured,
     MonthProfile,
     PerPoint,
     StoredRows,
     WriteFigures,
+    load_measured,
     save_measured,
 )
+from consumers.errors import ConfigError
 from consumers.generate import Simulator, build_population, pack
 from consumers.generate.collector_rules import CollectorRules, default_rules
 from consumers.generate.emf_writer import EmfWriter
@@ -293,6 +296,14 @@ def otlp_bytes_per_point(exports: list[Export]) -> float:
     return total / max(1, count)
 
 
+def _kept_events(path: Path) -> EventFigures | None:
+    """The events section already in `path` (`benchmarks.events_bill` writes it; this run measures metrics only)."""
+    try:
+        return load_measured(path).events
+    except ConfigError:
+        return None
+
+
 def print_figures(f: WriteFigures) -> None:
     ok = f.requests_per_1000_points() < TARGET_PER_1000
     print(
@@ -449,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             line_variants=variants,
             variants_measured_on={"users": variant_users, "minutes": args.minutes, "start_ms": PEAK_START_MS},
             otlp_bytes_per_point=otlp_bytes,
+            events=_kept_events(Path(args.write_measured)),
         )
         save_measured(measured, Path(args.write_measured))
         print(f"\nwrote {args.write_measured}")

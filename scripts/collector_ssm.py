@@ -1,10 +1,10 @@
 """Render collector/config.yaml into the collector's SSM parameter in infra/monitoring.yaml (one config, two places).
 
-The parameter's value is the same file without comments and blank lines (a Standard-tier parameter holds 4 KB),
+The parameter's value is the same file without comments and blank lines (an Advanced-tier parameter holds 8 KB),
 as a `!Sub` string: the variables whose value the stack fixes become stack references (region, log groups,
 environment, listen addresses), every other `${env:...}` stays for the task's environment (`${!env:...}` in
-`!Sub`). `python scripts/collector_ssm.py` rewrites the block; `--check` fails when the two have diverged
-(tests/collector/test_config_sync.py runs the same check).
+`!Sub`). `python scripts/collector_ssm.py` rewrites the block; `--check` fails when the two have diverged or the
+value outgrows 8 KB (tests/collector/test_config_sync.py runs the same check).
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ STACK_VALUES = {
     "CCSTREAM_OTLP_HTTP_ENDPOINT": "0.0.0.0:4318",
     "CCSTREAM_OTLP_GRPC_ENDPOINT": "0.0.0.0:4317",
     "CCSTREAM_HEALTH_ENDPOINT": "0.0.0.0:13133",
-    "CCSTREAM_BATCH_TIMEOUT": "10s",
+    "CCSTREAM_BATCH_TIMEOUT": "1s",
     "CCSTREAM_AWS_ENDPOINT": '""',
     "CCSTREAM_TELEMETRY_HOST": "127.0.0.1",
     "CCSTREAM_TELEMETRY_PORT": "8888",
 }
+#: An Advanced-tier SSM parameter's value limit (Standard: 4,096, outgrown in 2026-12: TLS, the events trim).
+MAX_VALUE_BYTES = 8192
 BLOCK_START = "      Value: !Sub |\n"
 BLOCK_INDENT = " " * 8
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)((?::-[^}]*)?)\}")
@@ -85,6 +87,10 @@ def main() -> int:
                 "run python scripts/collector_ssm.py",
                 file=sys.stderr,
             )
+            return 1
+        size = len(render(config_text).encode())
+        if size > MAX_VALUE_BYTES:
+            print(f"the rendered collector config is {size:,} bytes, over {MAX_VALUE_BYTES:,}", file=sys.stderr)
             return 1
         return 0
     TEMPLATE.write_text(rewritten(template, config_text))

@@ -56,6 +56,19 @@ def cost(
     collector_vcpu: float | None = typer.Option(None, "--collector-vcpu", help="Collector task vCPU."),
     collector_gb: float | None = typer.Option(None, "--collector-gb", help="Collector task memory, GB."),
     rollup_every_min: int | None = typer.Option(None, "--rollup-every-min", help="Minutes between user-day rollups."),
+    events: bool | None = typer.Option(
+        None, "--events/--no-events", help="Claude Code events (OTel logs) and their pipeline.", show_default=False
+    ),
+    events_trim: bool | None = typer.Option(
+        None, "--events-trim/--no-events-trim", help="The collector's transform/events_trim.", show_default=False
+    ),
+    events_per_minute: float | None = typer.Option(
+        None, "--events-per-active-minute", help="Events per developer-minute in a conversation (measured mix: 8.5)."
+    ),
+    active_minutes: float | None = typer.Option(
+        None, "--active-minutes-per-user-month", help="Minutes in a conversation per developer-month (measured)."
+    ),
+    events_retention: int | None = typer.Option(None, "--events-log-retention-days", help="Events log retention."),
     dashboard_loads: int = typer.Option(
         _DEFAULTS.dashboard_loads_per_day, "--dashboard-loads-per-day", help="Dashboard loads (or refreshes) per day."
     ),
@@ -100,7 +113,14 @@ def cost(
         "collector_vcpu": collector_vcpu,
         "collector_gb": collector_gb,
         "rollup_every_min": rollup_every_min,
+        "events": events,
+        "events_trim": events_trim,
+        "events_per_active_minute": events_per_minute,
+        "active_minutes_per_user_month": active_minutes,
+        "events_log_retention_days": events_retention,
     }
+    if any(v is not None and v < 0 for v in (events_per_minute, active_minutes)):
+        raise ConfigError("--events-per-active-minute and --active-minutes-per-user-month cannot be negative")
     if rollup_every_min is not None and rollup_every_min <= 0:
         raise ConfigError("--rollup-every-min must be at least 1")
     aws = target(endpoint_url, region)
@@ -122,7 +142,7 @@ def cost(
     if price_table.unsure():
         notes.append(f"unconfirmed prices: {', '.join(price_table.unsure())}")
     effects = knob_table(users, figures, price_table, assume) if knobs or as_json else []
-    alternatives = [otlp_to_cloudwatch(users, figures, price_table, central) for central in (False, True)]
+    alternatives = [otlp_to_cloudwatch(users, figures, price_table, central, assume) for central in (False, True)]
     if as_json:
         doc = {**report.to_json(), "profile": profile, "notes": notes}
         doc["target_usd_per_month"] = TARGET_USD if users == 10_000 else None

@@ -67,6 +67,18 @@ class Assumptions:
     log_class: str = "standard"
     #: streaming.yaml StreamModeDetails: `provisioned` (ShardCount shards) or `on-demand`.
     stream_mode: str = "provisioned"
+    #: Claude Code events (OTel logs): collector → /aws/claude-code/events → the events stream → the events app.
+    events: bool = True
+    #: Events per developer and minute in a conversation; None = the measured mix (benchmarks/events.py RATES:
+    #: 8.5 = 3 API requests, 1 assistant response, 2 tool decisions, 1.9 results, 0.3 prompts, rare errors …).
+    events_per_active_minute: float | None = None
+    #: Minutes in a conversation per developer-month; None = measured on the metrics simulator (≈ 5,300, 89 h).
+    active_minutes_per_user_month: float | None = None
+    #: collector/config.yaml transform/events_trim (shipped on); streaming.yaml EventsShardCount and
+    #: EventsLogRetentionDays.
+    events_trim: bool = True
+    events_shards: int = 1
+    events_log_retention_days: int = 30
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)

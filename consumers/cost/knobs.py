@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from consumers.cost.assumptions import Assumptions
+from consumers.cost.events import otlp_events_ingest_gb
 from consumers.cost.measured import Measured
 from consumers.cost.model import GB, LOG_CLASS_REFUSAL, SEED_CLAIM_USD, CostReport, project
 from consumers.cost.prices import AwsPrices
@@ -86,8 +87,8 @@ KNOBS: tuple[Knob, ...] = (
         "collector 0.25 vCPU / 0.5 GB",
         "monitoring.yaml collector task Cpu 256, Memory 512: a template edit (no parameter)",
         True,
-        "about 360 points/s at 10,000 users; the collector's memory at that rate is not measured here "
-        "(memory_limiter caps it at 75 % of 0.5 GB)",
+        "about 360 points/s and 270 events/s at 10,000 users; the collector's memory at that rate is not "
+        "measured here (memory_limiter caps it at 75 % of 0.5 GB)",
         {"collector_vcpu": 0.25, "collector_gb": 0.5},
     ),
     Knob(
@@ -98,13 +99,42 @@ KNOBS: tuple[Knob, ...] = (
         {"rollup_every_min": 15},
     ),
     Knob("no lake", "do not deploy analytics.yaml", False, "no Parquet lake, no Athena, no reconcile", {"lake": False}),
+    Knob(
+        "events trim",
+        "collector/config.yaml transform/events_trim (shipped on); off = delete the block",
+        True,
+        "on: event attributes no consumer reads (plugin and settings details, os.*, user.groups, cost_usd, "
+        "event.timestamp, the scope) are not stored",
+        {"events_trim": True},
+    ),
+    Knob(
+        "events log retention 1 day",
+        "streaming.yaml EventsLogRetentionDays=1",
+        True,
+        "the events lake table keeps every event's metadata; only Logs Insights over older lines is lost",
+        {"events_log_retention_days": 1},
+    ),
+    Knob(
+        "no events",
+        "clients' managed settings without OTEL_LOGS_EXPORTER=otlp (Claude Code then sends no events)",
+        False,
+        "no API latency, errors, retries, tool success or subagent views; cost from cost.usage metrics only",
+        {"events": False},
+    ),
 )
 
 #: Settings profiles: `shipped` = the templates' defaults; `lean` = every feature-keeping knob that saves money and
 #: is a parameter of the templates or of collector/config.yaml (no template edit).
 PROFILES: dict[str, Assumptions] = {
     "shipped": Assumptions(),
-    "lean": Assumptions(metric_extraction=False, log_retention_days=1, shards=1, consumer_vcpu=0.5, consumer_gb=1.0),
+    "lean": Assumptions(
+        metric_extraction=False,
+        log_retention_days=1,
+        events_log_retention_days=1,
+        shards=1,
+        consumer_vcpu=0.5,
+        consumer_gb=1.0,
+    ),
 }
 
 
@@ -142,15 +172,24 @@ class Alternative:
     gives_up: str
 
 
-def otlp_to_cloudwatch(users: int, measured: Measured, prices: AwsPrices, central: bool) -> Alternative:
-    """OTLP straight into CloudWatch (per-GB ingestion, PromQL, no consumers), on the same points and labels.
+def otlp_to_cloudwatch(
+    users: int, measured: Measured, prices: AwsPrices, central: bool, assume: Assumptions | None = None
+) -> Alternative:
+    """OTLP straight into CloudWatch (per-GB ingestion, PromQL, no consumers), on the same points and labels, and
+    (when `assume.events`) the same events as OTLP logs into CloudWatch Logs, untrimmed.
 
     `central`: the guidance's central mode (one collector task behind an ALB); else its sidecar mode (each
     developer's machine signs and sends OTLP itself)."""
+    assume = assume or Assumptions()
+    events = assume.events
     p = prices.usd
     points = users * measured.month_for(users).points_per_user_month
     ingest_gb = points * measured.otlp_bytes_per_point / GB
     lines = {"OTLP metrics ingestion": ingest_gb * p("cloudwatch.otel_metrics_ingest_per_gb")}
+    if events:
+        lines["OTLP events into CloudWatch Logs"] = otlp_events_ingest_gb(users, measured, assume) * p(
+            "cloudwatch_logs.ingest_per_gb"
+        )
     lines["dashboard"] = p("cloudwatch.dashboard_month")
     if central:
         hours = prices.hours_per_month
@@ -161,6 +200,7 @@ def otlp_to_cloudwatch(users: int, measured: Measured, prices: AwsPrices, centra
         "twice), budgets and alerts, the Parquet lake and Athena SQL (the guidance adds its awsemf + Firehose path "
         "back for analytics), the 20-widget dashboard; identity labels (user.email) live in metric labels for 15 "
         "months; programmatic PromQL queries are billed per sample"
+        + ("; events are raw log lines (Logs Insights, no latency sketches or per-window aggregates)" if events else "")
     )
     name = f"OTLP → CloudWatch ({'central' if central else 'sidecar'} mode)"
     return Alternative(name, sum(lines.values()), lines, gives_up)

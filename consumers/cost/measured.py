@@ -18,6 +18,7 @@ from consumers.errors import ConfigError
 
 MEASURED_FILE = "measured.json"
 HOW_TO_MEASURE = "run `python -m benchmarks.write_amplification --write-measured` from the repository root"
+HOW_TO_MEASURE_EVENTS = "run `python -m benchmarks.events_bill --write-measured` from the repository root"
 
 
 class PerPoint(msgspec.Struct, frozen=True):
@@ -102,6 +103,34 @@ class StoredRows(msgspec.Struct, frozen=True):
     bytes_per_user_entry: float  # in U rows
 
 
+class EventFigures(msgspec.Struct, frozen=True):
+    """Claude Code events (OTLP logs) per event, measured by `python -m benchmarks.events_bill`: the exporter lines
+    the real collector writes (with and without its `transform/events_trim`), what they make downstream, and how
+    many minutes a simulated developer works in a month."""
+
+    measured_on: str
+    command: str
+    #: The event mix the per-event figures are weighted with (`benchmarks.events.RATES`), events per active minute.
+    mix: dict[str, float]
+    line_bytes: float  # exporter line bytes per event (UTF-8), shipped collector (trim on)
+    untrimmed_line_bytes: float  # the same events without transform/events_trim
+    kinesis_bytes: float  # gzip'd subscription record bytes per event (shipped lines)
+    untrimmed_kinesis_bytes: float
+    kinesis_records: float  # subscription records per event
+    kinesis_put_units: float  # 25 KB PUT payload units per event
+    write_requests_per_1000: float  # DynamoDB requests per 1,000 events (event rows, dedup markers, snapshots)
+    write_units_per_1000: float
+    lake_puts_per_1000: float  # S3 PUTs of the events table per 1,000 events
+    parquet_bytes: float  # per event
+    #: Minutes a simulated developer spends in a conversation per month (the metrics simulator's CLI exports over
+    #: the sampled week of the month profile); the busiest sampled minute's share of developers exporting.
+    active_minutes_per_user_month: float
+    peak_active_share: float
+    #: Event name → [shipped, untrimmed] line bytes through the real collector (the real CLI's capture).
+    by_event: dict[str, list[float]] = msgspec.field(default_factory=dict)
+    simulated_users: int = 0
+
+
 class Measured(msgspec.Struct, frozen=True):
     measured_on: str
     command: str
@@ -122,6 +151,8 @@ class Measured(msgspec.Struct, frozen=True):
     #: Bytes per data point the OTLP → CloudWatch path would ingest: metric name, every label and resource
     #: attribute (keys and values), timestamp and value, as the CloudWatch OTel pricing page counts them.
     otlp_bytes_per_point: float = 0.0
+    #: Events (issue 16): None until `python -m benchmarks.events_bill --write-measured` has run.
+    events: EventFigures | None = None
 
     def variant(self, trim: bool, extraction: bool) -> LineVariant | None:
         return next((v for v in self.line_variants if (v.trim, v.extraction) == (trim, extraction)), None)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from consumers.cost.assumptions import Assumptions
+from consumers.cost.events import add_events, peak_event_bytes_per_second
 from consumers.cost.measured import HOW_TO_MEASURE, Measured, PerPoint
 from consumers.cost.prices import AwsPrices
 from consumers.errors import ConfigError
@@ -40,6 +41,8 @@ LOG_CLASS_REFUSAL = (
 #: W rows after a whole window vs after the measured 10 minutes: label signatures saturate within minutes (10,000
 #: users: 1,360 signatures / 19 KB encoded after 10 min, 1,365 / 19 KB after 60 min, measured with the simulator).
 W_ROW_GROWTH = 1.0
+#: monitoring.yaml: the collector config and the org mapping are Advanced-tier SSM parameters (8 KB).
+ADVANCED_PARAMETERS = 2
 #: Share of users in a user-hour row (the busiest simulated hours have about half the users in a session).
 HOURLY_ACTIVE_SHARE = 0.5
 
@@ -218,9 +221,12 @@ def project(users: int, measured: Measured, prices: AwsPrices, assume: Assumptio
     if a.lake:
         _lake(report, measured, prices, a, points)
     _dashboard(report, prices, a, users, measured)
-    _collector(report, prices, a, users, peak_points_s * lines.emf_bytes)
+    events_s = peak_event_bytes_per_second(users, measured, a) if a.events else 0.0
+    _collector(report, prices, a, users, peak_points_s * lines.emf_bytes + events_s)
     if a.networking:
         _networking(report, prices, a, points, lines.emf_bytes + lines.kinesis_bytes)
+    if a.events:
+        add_events(report, measured, prices, a, users)
     return report
 
 
@@ -450,6 +456,8 @@ def _collector(report: CostReport, prices: AwsPrices, a: Assumptions, users: int
         a.collector_tasks * hours * task_hour,
         f"{a.collector_tasks} × {a.collector_vcpu:g} vCPU / {a.collector_gb:g} GB",
     )
+    ssm = ADVANCED_PARAMETERS * p("ssm.advanced_parameter_month")
+    report.add("Collector (Fargate + ALB)", "SSM parameters (Advanced tier)", ADVANCED_PARAMETERS, "parameters", ssm)
     lcus = max(1.0, users / a.connections_per_lcu, peak_bytes_s * 3600 / GB)
     public_ips = a.availability_zones if a.alb_internet_facing else 0
     report.add(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import decoders, freshness, load, memory, soak, throughput, write_amplification
-from consumers.cost import load_aws_prices, load_measured, project
+from consumers.cost import Assumptions, load_aws_prices, load_measured, project
 
 
 def test_throughput_prints_both_ratios_and_checks_totals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,7 +46,7 @@ def test_write_amplification_writes_figures_the_cost_model_reads(
     for s in figures.scenarios:
         assert s.points > 0 and s.write_requests["dedup"] > 0 and s.total_units >= s.total_requests
     assert figures.per_point.parquet_bytes > 0 and figures.per_point.kinesis_bytes < figures.per_point.emf_bytes
-    assert project(40, figures, load_aws_prices()).total > 0
+    assert project(40, figures, load_aws_prices(), Assumptions(events=False)).total > 0  # events: events_bill
     shipped, untrimmed, lean, _ = figures.line_variants  # the collector settings, measured on the same exports
     assert lean.emf_bytes < shipped.emf_bytes < untrimmed.emf_bytes and lean.cloudwatch_metrics == 0
     assert figures.otlp_bytes_per_point > 0

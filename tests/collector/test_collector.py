@@ -149,7 +149,8 @@ def test_events_land_in_the_events_group(running: CollectorUnderTest) -> None:
     assert [stream for stream, _ in found] == [f"events-{running.task_id}"]
     message = json.loads(found[0][1]["message"])
     assert message["body"] == "claude_code.api_request"
-    assert message["attributes"]["cost_usd"] == 0.0456
+    assert message["attributes"]["input_tokens"] == 1200
+    assert "cost_usd" not in message["attributes"]  # transform/events_trim: ccstream reads cost_usd_micros only
     assert message["attributes"]["user.email"] == PERSON["user.email"]
     metric_events = running.events(running.metrics_group)
     assert not any(e["timestamp"] == time_ns // 1_000_000 for _, e in metric_events)

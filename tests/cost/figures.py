@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from consumers.cost.measured import LineVariant, Measured, MonthProfile, PerPoint, StoredRows, WriteFigures
+from consumers.cost.measured import (
+    EventFigures,
+    LineVariant,
+    Measured,
+    MonthProfile,
+    PerPoint,
+    StoredRows,
+    WriteFigures,
+)
 
 PER_POINT = PerPoint(
     log_events=1.0,
@@ -16,6 +24,25 @@ PER_POINT = PerPoint(
     transform_cpu_us=40.0,
 )
 
+#: Events: 10 per active minute, 1,000 active minutes per user-month = 10,000 events per user-month; 998 B lines
+#: (+ 26 B per log event = 1,024 B), twice that untrimmed.
+EVENTS = EventFigures(
+    measured_on="2026-12-05",
+    command="hand-made",
+    mix={"api_request": 6.0, "tool_result": 4.0},
+    line_bytes=998.0,
+    untrimmed_line_bytes=1998.0,
+    kinesis_bytes=50.0,
+    untrimmed_kinesis_bytes=100.0,
+    kinesis_records=0.01,
+    kinesis_put_units=0.01,
+    write_requests_per_1000=5.0,
+    write_units_per_1000=50.0,
+    lake_puts_per_1000=0.1,
+    parquet_bytes=80.0,
+    active_minutes_per_user_month=1000.0,
+    peak_active_share=0.2,
+)
 
 #: The collector settings side by side (shipped first): the model scales the per-point figures by these ratios.
 VARIANTS = [
@@ -45,7 +72,7 @@ def month(users: int, points_per_user_month: float = 100_000.0, units: float = 1
     )
 
 
-def measured(months: list[MonthProfile] | None = None) -> Measured:
+def measured(months: list[MonthProfile] | None = None, events: EventFigures | None = EVENTS) -> Measured:
     return Measured(
         measured_on="2026-11-23",
         command="hand-made",
@@ -83,4 +110,5 @@ def measured(months: list[MonthProfile] | None = None) -> Measured:
         line_variants=VARIANTS,
         variants_measured_on={"users": 1000},
         otlp_bytes_per_point=900.0,
+        events=events,
     )

@@ -96,3 +96,23 @@ def test_the_infrequent_access_class_is_refused_with_the_reason(tmp_path: Path) 
     assert isinstance(result.exception, ConfigError) and "subscription filters" in str(result.exception)
     bad = runner.invoke(cost_app(), ["cost", "-u", "100", "--measured", str(path), "--network", "carrier-pigeon"])
     assert isinstance(bad.exception, ConfigError) and "--network" in str(bad.exception)
+
+
+def test_event_options_reach_the_model(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    save_measured(measured(), path)
+    base = ["cost", "-u", "1000", "--json", "--measured", str(path)]
+    on = json.loads(runner.invoke(cost_app(), base).output)
+    off = json.loads(runner.invoke(cost_app(), [*base, "--no-events"]).output)
+    assert "Events" in on["by_component"] and "Events" not in off["by_component"]
+    assert math.isclose(
+        on["total_usd_per_month"] - off["total_usd_per_month"], on["by_component"]["Events"], abs_tol=0.05
+    )
+    assert {k["knob"] for k in on["knobs"]} >= {"no events", "events trim", "events log retention 1 day"}
+    args = ["--events-per-active-minute", "2", "--active-minutes-per-user-month", "500", "--no-events-trim"]
+    custom = json.loads(runner.invoke(cost_app(), [*base, *args, "--events-log-retention-days", "7"]).output)
+    ingest = next(x for x in custom["lines"] if x["component"] == "Events" and x["item"] == "CloudWatch Logs ingestion")
+    assert math.isclose(ingest["quantity"], 1000 * 500 * 2 * (1998 + 26) / 1024**3, rel_tol=1e-3)
+    assert custom["assumptions"]["events_log_retention_days"] == 7
+    bad = runner.invoke(cost_app(), [*base, "--events-per-active-minute", "-1"])
+    assert isinstance(bad.exception, ConfigError)

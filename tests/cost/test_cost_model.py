@@ -136,10 +136,13 @@ def test_knob_table_savings_are_differences_of_two_bills() -> None:
 
 
 def test_otlp_to_cloudwatch_on_the_same_points() -> None:
-    sidecar = otlp_to_cloudwatch(1000, measured(), PRICES, central=False)
+    sidecar = otlp_to_cloudwatch(1000, measured(), PRICES, central=False, assume=Assumptions(events=False))
     points = 1000 * 100_000
     assert math.isclose(sidecar.lines["OTLP metrics ingestion"], points * 900 / GIB * 0.50)
     assert math.isclose(sidecar.usd, points * 900 / GIB * 0.50 + 3.00)
+    # The same 10 M events as OTLP logs into CloudWatch Logs, untrimmed: 1,998 B + 26 B each.
+    with_events = otlp_to_cloudwatch(1000, measured(), PRICES, central=False)
+    assert math.isclose(with_events.usd - sidecar.usd, 10_000_000 * 2024 / GIB * 0.50)
     central = otlp_to_cloudwatch(1000, measured(), PRICES, central=True)
     assert central.usd > sidecar.usd and "lake" in central.gives_up
 
@@ -149,6 +152,12 @@ def test_switching_off_the_lake_and_networking_removes_their_lines() -> None:
     components = report.by_component()
     assert not {"Firehose", "S3", "Athena", "Networking"} & components.keys()
     assert "DynamoDB" in components
+    assert {x.item for x in report.lines if x.component == "Events"} == {
+        "CloudWatch Logs ingestion",
+        "CloudWatch Logs storage",
+        "Kinesis events stream",
+        "DynamoDB writes",
+    }
 
 
 def test_the_firehose_transform_lambda_path_replaces_builtin_decompression() -> None:
