@@ -60,6 +60,21 @@ def test_only_the_load_balancer_reaches_the_tls_ports() -> None:
     assert "SecurityGroupIngress" not in RESOURCES["CollectorSecurityGroup"]["Properties"]
 
 
+def test_the_load_balancer_reaches_only_the_tasks_and_the_jwks() -> None:
+    condition, with_oidc, without_oidc = RESOURCES["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupEgress"][
+        "Fn::If"
+    ]
+    assert condition == "HasOidc"
+    for has_oidc, egress in ((False, without_oidc), (True, with_oidc)):
+        to_tasks = [(r["FromPort"], r["DestinationSecurityGroupId"]) for r in egress if "CidrIp" not in r]
+        assert to_tasks == [(4318, {"Ref": "CollectorSecurityGroup"}), (13133, {"Ref": "CollectorSecurityGroup"})]
+        outside = [(r["FromPort"], r["CidrIp"]) for r in egress if "CidrIp" in r]
+        assert outside == ([(443, {"Ref": "OidcJwksEgressCidr"})] if has_oidc else [])
+    # Inline rules only (they replace the default allow-all egress; standalone rules would add to it).
+    standalone = [r for r in RESOURCES.values() if r["Type"] == "AWS::EC2::SecurityGroupEgress"]
+    assert not [r for r in standalone if r["Properties"]["GroupId"] == {"Ref": "LoadBalancerSecurityGroup"}]
+
+
 def _rules(node: Any, has_oidc: bool) -> list[dict[str, Any]]:
     """The egress list for one value of HasOidc (Fn::If on HasOidc resolved, AWS::NoValue dropped)."""
     out = []
