@@ -2,8 +2,10 @@
 
 Two collectors on the embedded emulator, run in the same process: `--auth none` (client identity kept, defaults
 filled) and `--auth oidc` (ccstreamauth verifies an RS256 token against a loopback IdP's JWKS, ccstream_identity
-drops the forged attributes and sets identity and team; plain and pseudonymous). The same CLI-shaped request (8
-points) is posted sequentially to each, interleaved, and the client-side latency is reported.
+drops the forged attributes and sets identity and team; plain and pseudonymous; plain again over TLS, as the load
+balancer reaches the ECS tasks, each request on a new connection: a full handshake every time, the worst case). The
+same CLI-shaped request (8 points) is posted sequentially to each, interleaved, and the client-side latency is
+reported.
 
     python -m benchmarks.collector_auth --requests 300
 """
@@ -11,6 +13,7 @@ points) is posted sequentially to each, interleaved, and the client-side latency
 from __future__ import annotations
 
 import argparse
+import ssl
 import statistics
 import tempfile
 import time
@@ -20,17 +23,17 @@ from pathlib import Path
 
 from consumers.aws import AwsTarget
 from consumers.collector.auth_settings import IdentitySettings
-from consumers.collector.process import RunningCollector, free_port, start_collector
+from consumers.collector.process import RunningCollector, free_port, start_collector, unverified_tls
 from consumers.emulator import EmbeddedEmulator
 from tests.auth.conftest import MAPPING, vector_keys
 from tests.auth.idp import AUDIENCE, serving_idp
 from tests.collector.otlp_requests import Point, metrics_request
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> float:
+def _post(url: str, body: bytes, headers: dict[str, str], context: ssl.SSLContext | None) -> float:
     request = urllib.request.Request(url + "/v1/metrics", body, {"Content-Type": "application/json", **headers})
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as resp:
+    with urllib.request.urlopen(request, timeout=30, context=context) as resp:
         resp.read()
         assert resp.status == 200
     return time.perf_counter() - start
@@ -48,23 +51,30 @@ def main(argv: list[str] | None = None) -> int:
         (Path(tmp) / "mapping.yaml").write_text(MAPPING)
         oidc = {"issuer": idp.issuer, "audience": AUDIENCE, "org_mapping": str(Path(tmp) / "mapping.yaml")}
         variants = {
-            "--auth none (client identity)": ("none", IdentitySettings()),
-            "--auth oidc, plain": ("oidc", IdentitySettings(**oidc)),
-            "--auth oidc, pseudonymous": ("oidc", IdentitySettings(**oidc, mode="pseudonymous", keys=vector_keys())),
+            "--auth none (client identity)": ("none", IdentitySettings(), False),
+            "--auth oidc, plain": ("oidc", IdentitySettings(**oidc), False),
+            "--auth oidc, pseudonymous": (
+                "oidc",
+                IdentitySettings(**oidc, mode="pseudonymous", keys=vector_keys()),
+                False,
+            ),
+            "--auth oidc, plain, TLS": ("oidc", IdentitySettings(**oidc), True),
         }
         running: dict[str, RunningCollector] = {}
         try:
-            for name, (auth, identity) in variants.items():
+            for name, (auth, identity, tls) in variants.items():
                 running[name] = start_collector(
                     endpoint_url=emulator.url, region="us-east-1", http_port=free_port(), auth=auth,
                     identity=identity, metrics_log_group=group, events_log_group=group, task_id=uuid.uuid4().hex[:6],
+                    tls=tls,
                 )  # fmt: skip
             headers = {"Authorization": f"Bearer {idp.token()}", "x-user-email": "mallory@evil.example"}
             times: dict[str, list[float]] = {name: [] for name in running}
+            contexts = {name: unverified_tls() if c.settings.tls else None for name, c in running.items()}
             for i in range(args.requests):
                 body = metrics_request(points, (int(time.time()) - 120 - i) * 1_000_000_000)
                 for name, collector in running.items():
-                    times[name].append(_post(collector.otlp_http_url, body, headers))
+                    times[name].append(_post(collector.otlp_http_url, body, headers, contexts[name]))
         finally:
             for collector in running.values():
                 collector.stop()

@@ -6,6 +6,7 @@ package main
 
 import (
 	"log"
+	"os"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
@@ -34,6 +35,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor"
 
 	"github.com/ccstream/otelcol-ccstream/internal/identityprocessor"
+	"github.com/ccstream/otelcol-ccstream/internal/selfsigned"
 	"github.com/ccstream/otelcol-ccstream/internal/tokenauth"
 )
 
@@ -103,6 +105,11 @@ func main() {
 		},
 	}
 	if err := ensureTaskID(); err != nil {
+		log.Fatal(err)
+	}
+	// CCSTREAM_RECEIVER_TLS=self-signed (the ECS task): a certificate generated now, so the load balancer reaches
+	// the receivers and the health check over TLS (collector/README.md, "TLS to the collector").
+	if err := selfsigned.FromEnv(os.Stderr); err != nil {
 		log.Fatal(err)
 	}
 	if err := otelcol.NewCommand(settings).Execute(); err != nil {

@@ -5,6 +5,9 @@
 # Same build as `make collector` (scripts/build_collector.sh): modules only from proxy.golang.org, checked against
 # go.sum and sum.golang.org, -trimpath, no cgo. The configuration is not baked in: the task passes the rendered
 # collector/config.yaml (SSM parameter) as --config=env:AOT_CONFIG_CONTENT.
+# TLS from the load balancer needs no step here: the task sets CCSTREAM_RECEIVER_TLS=self-signed and the binary
+# generates its certificate in memory at start (collector/internal/selfsigned; this image has no shell and the task's
+# root filesystem is read-only).
 #
 # Base images: pinned by tag, and by digest through GO_DIGEST / RUNTIME_DIGEST ("@sha256:<64 hex>"). Our machines
 # cannot reach an image registry, so no digest is committed; release builds pass them as --build-arg.

@@ -48,6 +48,11 @@ def collector(
     metrics_log_group: str = typer.Option("/aws/claude-code/metrics", "--metrics-log-group"),
     events_log_group: str = typer.Option("/aws/claude-code/events", "--events-log-group"),
     tap: str = typer.Option("", "--tap", help="Also write every request received, as OTLP JSON lines, to this file."),
+    tls: bool = typer.Option(
+        False,
+        "--tls",
+        help="Serve OTLP and the health check over TLS with a certificate generated at start (as on ECS).",
+    ),
     endpoint_url: str | None = EndpointOption,
     region: str | None = RegionOption,
 ) -> None:
@@ -88,11 +93,13 @@ def collector(
         auth=auth,
         bearer_token=os.environ.get("CCSTREAM_BEARER_TOKEN"),
         identity=identity,
+        tls=tls,
     )
     argv, env = collector_command(settings)
     if auth in ("none", "bearer"):
         typer.secho(AUTH_WARNING if auth == "none" else BEARER_WARNING, fg=typer.colors.RED, bold=True, err=True)
-    typer.echo(f"collector: OTLP/HTTP http://127.0.0.1:{port}  OTLP/gRPC 127.0.0.1:{grpc_port}  auth={auth}")
+    scheme = "https" if tls else "http"
+    typer.echo(f"collector: OTLP/HTTP {scheme}://127.0.0.1:{port}  OTLP/gRPC 127.0.0.1:{grpc_port}  auth={auth}")
     if auth == "oidc":
         typer.echo(
             f"collector: tokens of {identity.issuer or '(no issuer)'} for audience {identity.audience or '-'}; "

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -72,8 +73,12 @@ class RunningCollector:
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.settings.tls else "http"
+
+    @property
     def otlp_http_url(self) -> str:
-        return f"http://{self.settings.host}:{self.settings.http_port}"
+        return f"{self.scheme}://{self.settings.host}:{self.settings.http_port}"
 
     @property
     def otlp_grpc_endpoint(self) -> str:
@@ -81,7 +86,18 @@ class RunningCollector:
 
     @property
     def health_url(self) -> str:
-        return f"http://{self.settings.host}:{self.settings.health_port}/"
+        return f"{self.scheme}://{self.settings.host}:{self.settings.health_port}/"
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """For HTTPS to this collector: its certificate is generated at start, so (like the ALB) not verified."""
+        return unverified_tls() if self.settings.tls else None
+
+    def certificate_fingerprint(self) -> str | None:
+        """SHA-256 (hex) of the self-signed certificate, as the collector logged it at start (None without TLS)."""
+        match = re.search(
+            r"self-signed certificate generated at start \(ECDSA P-256, SHA-256 ([0-9a-f]{64})", self.log_text()
+        )
+        return match.group(1) if match else None
 
     @property
     def telemetry_url(self) -> str:
@@ -133,6 +149,14 @@ class RunningCollector:
         self.stop()
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """TLS without certificate verification: for a collector's self-signed certificate on loopback."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def filtered_points(prometheus_text: str, filter_id: str) -> int:
     """The value of the filter processor's dropped-points counter for one filter instance (0 when absent)."""
     pattern = re.compile(rf'^{FILTERED_COUNTER}\{{[^}}]*filter="{re.escape(filter_id)}"[^}}]*\}} (\S+)$', re.M)
@@ -167,6 +191,7 @@ def start_collector(
     cache_dir: Path | None = None,
     config_overrides: Sequence[str] = (),
     identity: IdentitySettings | None = None,
+    tls: bool = False,
 ) -> RunningCollector:
     """Start the collector against `endpoint_url` and wait until it is ready (health_check answers 200)."""
     settings = CollectorSettings(
@@ -184,6 +209,7 @@ def start_collector(
         bearer_token=bearer_token,
         batch_timeout=batch_timeout,
         identity=identity or IdentitySettings(),
+        tls=tls,
     )
     argv, env = collector_command(settings, cache_dir, config_overrides)
     if log_file is None:
@@ -211,7 +237,7 @@ def _wait_ready(collector: RunningCollector, timeout_s: float) -> None:
             )
         with (
             contextlib.suppress(OSError, urllib.error.URLError),
-            urllib.request.urlopen(collector.health_url, timeout=2) as resp,
+            urllib.request.urlopen(collector.health_url, timeout=2, context=collector.ssl_context()) as resp,
         ):
             if resp.status == 200:
                 return

@@ -14,6 +14,10 @@ from consumers.collector.auth_settings import IdentitySettings
 from consumers.errors import ConfigError
 
 AUTH_MODES = ("none", "bearer", "oidc")
+#: The `tls` block of the receivers and the health check (collector/internal/selfsigned): `null` = plain HTTP;
+#: `self-signed` = the binary generates a certificate at start (what the ECS task sets).
+RECEIVER_TLS = "CCSTREAM_RECEIVER_TLS"
+TLS_OFF, TLS_SELF_SIGNED = "null", "self-signed"
 
 #: Every variable collector/config.yaml reads (besides AWS_REGION and the AWS credential chain).
 ENV_NAMES = (
@@ -21,6 +25,7 @@ ENV_NAMES = (
     "CCSTREAM_OTLP_HTTP_ENDPOINT",
     "CCSTREAM_OTLP_GRPC_ENDPOINT",
     "CCSTREAM_RECEIVER_AUTH",
+    RECEIVER_TLS,
     "CCSTREAM_EXTENSIONS",
     "CCSTREAM_BEARER_TOKEN",
     "CCSTREAM_ENVIRONMENT",
@@ -57,6 +62,8 @@ class CollectorSettings:
     deployment_environment: str = "local"
     batch_timeout: str = "1s"
     host: str = "127.0.0.1"
+    #: serve OTLP (HTTP and gRPC) and the health check over TLS with a certificate generated at start.
+    tls: bool = False
 
     def environment(self) -> dict[str, str]:
         if self.auth not in AUTH_MODES:
@@ -79,6 +86,7 @@ class CollectorSettings:
             "CCSTREAM_TASK_ID": self.task_id,
             "CCSTREAM_TELEMETRY_HOST": self.host,
             "CCSTREAM_TELEMETRY_PORT": str(self.telemetry_port),
+            RECEIVER_TLS: TLS_SELF_SIGNED if self.tls else TLS_OFF,
         }
         env.update(self.identity.environment(self.auth))
         if self.auth == "bearer":

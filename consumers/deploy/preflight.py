@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -74,3 +75,65 @@ def check_lake_formation(lakeformation: Any, caller_arn: str) -> None:
         "--permissions CREATE_DATABASE --resource '{\"Catalog\":{}}'`; or deploy without analytics "
         "(--stacks networking,monitoring,streaming,dashboard)."
     )
+
+
+class _Unsupported(Exception):
+    """A rule uses a function this evaluator does not know; CloudFormation evaluates it instead."""
+
+
+def failed_rules(rules: Mapping[str, Any], parameters: Mapping[str, str]) -> list[str]:
+    """The AssertDescription of every template Rule assertion `parameters` break, in the template's order.
+
+    CloudFormation checks Rules itself, but only once it is called (moto never does), so `ccstream deploy` checks
+    them first: with every stack's preflight, before any stack changes. Supports Ref (parameters), Fn::Equals,
+    Fn::Not, Fn::And, Fn::Or and Fn::Contains; a rule using anything else is left to CloudFormation.
+    """
+    failures = []
+    for name, rule in rules.items():
+        try:
+            applies = "RuleCondition" not in rule or _holds(rule["RuleCondition"], parameters)
+            for assertion in rule.get("Assertions") or []:
+                if applies and not _holds(assertion["Assert"], parameters):
+                    failures.append(str(assertion.get("AssertDescription") or f"rule {name} is not met"))
+        except _Unsupported:
+            continue
+    return failures
+
+
+def check_rules(stack: str, rules: Mapping[str, Any], parameters: Mapping[str, str]) -> None:
+    """ConfigError naming every broken Rule of `stack`'s template, before CloudFormation is called."""
+    failures = failed_rules(rules, parameters)
+    if failures:
+        raise ConfigError(f"the {stack} stack's parameters break its template's rules: " + " ".join(failures))
+
+
+def _holds(expression: Any, parameters: Mapping[str, str]) -> bool:
+    value = _value(expression, parameters)
+    if not isinstance(value, bool):
+        raise _Unsupported(expression)
+    return value
+
+
+def _value(expression: Any, parameters: Mapping[str, str]) -> Any:
+    if isinstance(expression, str | bool):
+        return expression
+    if isinstance(expression, list):
+        return [_value(e, parameters) for e in expression]
+    if not isinstance(expression, dict) or len(expression) != 1:
+        raise _Unsupported(expression)
+    ((function, argument),) = expression.items()
+    if function == "Ref" and argument in parameters:
+        return parameters[argument]
+    if function == "Fn::Equals":
+        left, right = (_value(a, parameters) for a in argument)
+        return left == right
+    if function == "Fn::Not":
+        return not _holds(argument[0], parameters)
+    if function == "Fn::And":
+        return all(_holds(a, parameters) for a in argument)
+    if function == "Fn::Or":
+        return any(_holds(a, parameters) for a in argument)
+    if function == "Fn::Contains":
+        values, wanted = (_value(a, parameters) for a in argument)
+        return wanted in (values.split(",") if isinstance(values, str) else values)
+    raise _Unsupported(expression)

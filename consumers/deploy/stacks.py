@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.deploy import preflight
+from consumers.deploy.templates import load_template
 from consumers.errors import ConfigError
 
 Progress = Callable[[str], None]
@@ -81,18 +82,75 @@ class StackSpec:
 
 
 def _prepare_monitoring(ctx: PrepareContext) -> dict[str, str]:
-    out = _prepare_identity_keys(ctx)
+    out = {**_prepare_identity_keys(ctx), **_certificate(ctx), **_prefix_lists(ctx)}
+    # The template's Rules (an internet-facing collector needs OIDC; OIDC needs an audience and a JWKS URL;
+    # pseudonyms need keys) are checked here, before any stack changes: moto ignores Rules.
+    parameters = _checked_parameters(ctx, _MON, "monitoring.yaml", out)
+    if parameters.get("OidcIssuer") and _networking_parameter(ctx, "NatGateways") == "none":
+        ctx.progress(
+            "warning: OIDC is on and the networking stack has no NAT gateways (NatGateways=none): the collector "
+            f"tasks cannot reach the IdP's JWKS ({parameters.get('OidcJwksUrl')}) and will refuse every OIDC token "
+            "unless your VPC routes there. Deploy with -p networking.NatGateways=per-az (infra/README.md, Network)."
+        )
+    return out
+
+
+def _certificate(ctx: PrepareContext) -> dict[str, str]:
+    """The listener's certificate: given or kept; on an emulator one is requested; on AWS a missing one is an error."""
     previous = (ctx.current_parameters or {}).get("CertificateArn", "")
     if ctx.options.certificate_arn or previous:
-        return out
+        return {}
     if ctx.target.is_emulator:
         domain = f"collector.{ctx.names.prefix}.ccstream.internal"
-        return {**out, "CertificateArn": preflight.emulator_certificate(ctx.client("acm"), domain)}
+        return {"CertificateArn": preflight.emulator_certificate(ctx.client("acm"), domain)}
     raise ConfigError(
         "the monitoring stack needs an ACM certificate for the collector's HTTPS listener: pass "
         "--certificate-arn arn:aws:acm:<region>:<account>:certificate/<id> (request one with "
         "`aws acm request-certificate --domain-name otel.example.com --validation-method DNS`)."
     )
+
+
+def _prepare_networking(ctx: PrepareContext) -> dict[str, str]:
+    _checked_parameters(ctx, _NET, "networking.yaml", {})  # no NAT needs the interface endpoints
+    return {}
+
+
+def _checked_parameters(
+    ctx: PrepareContext, key: str, template_file: str, prepared: Mapping[str, str]
+) -> dict[str, str]:
+    """The stack's own parameter values, after checking them against its template's Rules (ConfigError)."""
+    parameters = _effective_parameters(ctx, key, template_file, prepared)
+    preflight.check_rules(key, load_template(template_file).document.get("Rules") or {}, parameters)
+    return parameters
+
+
+def _effective_parameters(
+    ctx: PrepareContext, key: str, template_file: str, prepared: Mapping[str, str]
+) -> dict[str, str]:
+    """The stack's own parameter values as `build_parameters` will merge them (outputs of other stacks aside)."""
+    declared = load_template(template_file).parameters
+    merged = {k: _default_text(v["Default"]) for k, v in declared.items() if "Default" in v}
+    for layer in (
+        ctx.current_parameters or {},
+        prepared,
+        ctx.options.as_parameters(),
+        ctx.options.parameters.get(key, {}),
+    ):
+        merged.update({k: v for k, v in layer.items() if k in declared})
+    return merged
+
+
+def _networking_parameter(ctx: PrepareContext, name: str) -> str:
+    """A networking parameter: this deploy's override, else the deployed stack's value, else the template default."""
+    if name in ctx.options.parameters.get(_NET, {}):
+        return ctx.options.parameters[_NET][name]
+    default = _default_text(load_template("networking.yaml").parameters[name].get("Default", ""))
+    try:
+        stacks = ctx.client("cloudformation").describe_stacks(StackName=f"{ctx.names.prefix}-{_NET}")["Stacks"]
+    except ClientError:  # not deployed yet
+        return default
+    values = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stacks[0].get("Parameters", [])}
+    return str(values.get(name, default))
 
 
 def _prepare_identity_keys(ctx: PrepareContext) -> dict[str, str]:
@@ -192,13 +250,20 @@ STACKS: dict[str, StackSpec] = {
     spec.key: spec
     for spec in (
         StackSpec(_KEYS, "keys.yaml", "customer managed KMS keys (optional: --customer-keys)"),
-        StackSpec(_NET, "networking.yaml", "VPC, private subnets, VPC endpoints", inputs=_KEY_INPUTS),
+        StackSpec(
+            _NET,
+            "networking.yaml",
+            "VPC, private subnets, VPC endpoints",
+            inputs=_KEY_INPUTS,
+            prepare=_prepare_networking,
+        ),
         StackSpec(
             _MON,
             "monitoring.yaml",
             "OTEL collector (ADOT) on ECS Fargate behind an ALB, alarm topic",
             inputs={
                 **_KEY_INPUTS,
+                **_EGRESS_INPUTS,
                 "VpcId": (_NET, "VpcId"),
                 "PublicSubnetIds": (_NET, "PublicSubnetIds"),
                 "PrivateSubnetIds": (_NET, "PrivateSubnetIds"),

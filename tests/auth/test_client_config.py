@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from consumers.cli.app import app
 from consumers.identity.oidc import OidcConfig, Verifier
 from tests.auth.conftest import AuthedCollector
+from tests.auth.forged import at, cost, metrics_body, ns_ago
 from tests.auth.idp import AUDIENCE, LoopbackIdP
-from tests.auth.test_collector_auth import _at, _cost, _metrics, _ns
 from tests.collector.conftest import metric_lines
 
 pytestmark = pytest.mark.emulator
@@ -126,11 +126,12 @@ def test_the_helper_signs_in_prints_the_header_and_refreshes(
     assert idp.token_calls.count("refresh_token") == 1 and refreshed != token
 
     # The collector accepts what the helper prints and stores the data under the signed-in developer.
-    time_ns = _ns(70)
+    time_ns = ns_ago(70)
     assert (
-        plain.post("/v1/metrics", _metrics([_cost(4.0)], time_ns), {"Authorization": f"Bearer {refreshed}"})[0] == 200
+        plain.post("/v1/metrics", metrics_body([cost(4.0)], time_ns), {"Authorization": f"Bearer {refreshed}"})[0]
+        == 200
     )
-    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, _at(time_ns)))
+    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, at(time_ns)))
     assert line["user.email"] == idp.device_user
 
 

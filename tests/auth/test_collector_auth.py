@@ -15,95 +15,11 @@ import pytest
 
 from consumers.identity.pseudonym import month_of, parse_keyring
 from tests.auth.conftest import AuthedCollector, bearer, vector_keys
+from tests.auth.forged import FORGED_HEADERS, PLATFORM, at, cost, event_body, metrics_body, ns_ago
 from tests.collector.conftest import metric_lines
 from tests.collector.grpc_call import export_empty_metrics
-from tests.collector.otlp_requests import RESOURCE, SCOPE, Point, _kv
 
 pytestmark = pytest.mark.emulator
-
-SONNET = "claude-sonnet-4-5"
-MALLORY = "mallory@evil.example"
-#: What a hostile client sets everywhere it can: headers, resource attributes, point and event attributes.
-FORGED_HEADERS = {"x-user-email": MALLORY, "x-department": "finance", "x-team-id": "forged-team"}
-FORGED = {
-    "user.email": MALLORY,
-    "user.id": "forged-device-id",
-    "user.name": "Mallory",
-    "user.account_uuid": "forged-uuid",
-    "organization.id": "forged-org-id",
-    "department": "finance",
-    "team.id": "forged-team",
-    "cost_center": "CC-FORGED",
-    "organization": "evil-corp",
-    "x-user-email": MALLORY,
-}
-#: Organisation attributes the mapping gives group eng-platform (tests/auth/conftest.py MAPPING).
-PLATFORM = {"department": "engineering", "team.id": "platform", "cost_center": "CC-100", "organization": "acme"}
-
-
-def _ns(minutes_ago: float) -> int:
-    return int(time.time() - 60 * minutes_ago) * 1_000_000_000
-
-
-def _metrics(points: list[Point], time_ns: int, resource: dict[str, str] | None = None) -> bytes:
-    """One cost point per entry, with the forged attributes on the points and (by default) on the resource."""
-    data_points = [
-        {
-            "timeUnixNano": str(time_ns),
-            "startTimeUnixNano": str(time_ns - 60_000_000_000),
-            "asDouble": p.value,
-            "attributes": _kv({"session.id": "s-1", **FORGED, **p.attrs}),
-        }
-        for p in points
-    ]
-    body = {
-        "resourceMetrics": [
-            {
-                "resource": {"attributes": _kv({**RESOURCE, **(FORGED if resource is None else resource)})},
-                "scopeMetrics": [
-                    {
-                        "scope": {"name": SCOPE},
-                        "metrics": [
-                            {
-                                "name": points[0].metric,
-                                "unit": points[0].unit,
-                                "sum": {"aggregationTemporality": 1, "isMonotonic": True, "dataPoints": data_points},
-                            }
-                        ],
-                    }
-                ],
-            }
-        ]
-    }
-    return json.dumps(body).encode()
-
-
-def _event(time_ns: int) -> bytes:
-    record = {
-        "timeUnixNano": str(time_ns),
-        "body": {"stringValue": "claude_code.api_request"},
-        "attributes": [
-            *_kv({**FORGED, "event.name": "api_request", "model": SONNET}),
-            {"key": "cost_usd", "value": {"doubleValue": 0.25}},
-        ],
-    }
-    body = {
-        "resourceLogs": [
-            {
-                "resource": {"attributes": _kv({**RESOURCE, **FORGED})},
-                "scopeLogs": [{"scope": {"name": SCOPE + ".events"}, "logRecords": [record]}],
-            }
-        ]
-    }
-    return json.dumps(body).encode()
-
-
-def _cost(value: float) -> Point:
-    return Point("claude_code.cost.usage", "USD", value, {"model": SONNET})
-
-
-def _at(time_ns: int):  # type: ignore[no-untyped-def]
-    return lambda event: event["timestamp"] == time_ns // 1_000_000
 
 
 def test_bad_credentials_get_401_are_counted_and_write_nothing(plain: AuthedCollector) -> None:
@@ -119,11 +35,11 @@ def test_bad_credentials_get_401_are_counted_and_write_nothing(plain: AuthedColl
     before = {reason: plain.under.collector.auth_requests("refused", reason) for reason in bad}
     bad_times = []
     for i, (reason, headers) in enumerate(bad.items()):
-        time_ns = _ns(20 + i)
+        time_ns = ns_ago(20 + i)
         bad_times.append(time_ns // 1_000_000)
-        status, text = plain.post("/v1/metrics", _metrics([_cost(100.0 + i)], time_ns), headers)
+        status, text = plain.post("/v1/metrics", metrics_body([cost(100.0 + i)], time_ns), headers)
         assert status == 401, (reason, status, text)
-        assert plain.post("/v1/logs", _event(time_ns), headers)[0] == 401, reason
+        assert plain.post("/v1/logs", event_body(time_ns), headers)[0] == 401, reason
     # gRPC has the same authenticator (16 = UNAUTHENTICATED).
     assert export_empty_metrics(plain.under.collector.otlp_grpc_endpoint) == 16
     assert export_empty_metrics(plain.under.collector.otlp_grpc_endpoint, token=idp.token(aud="x")) == 16
@@ -135,23 +51,23 @@ def test_bad_credentials_get_401_are_counted_and_write_nothing(plain: AuthedColl
     assert {r: after[r] - before[r] for r in bad} == {r: 2 + grpc.get(r, 0) for r in bad}
 
     # A valid request after them lands; once it is there, the batch has flushed: the refused ones never arrived.
-    marker_ns = _ns(30)
-    assert plain.post("/v1/metrics", _metrics([_cost(7.0)], marker_ns), bearer(idp.token()))[0] == 200
-    assert plain.under.wait_for_events(plain.under.metrics_group, 1, _at(marker_ns))
-    assert plain.post("/v1/logs", _event(marker_ns), bearer(idp.token()))[0] == 200
-    assert plain.under.wait_for_events(plain.under.events_group, 1, _at(marker_ns))
+    marker_ns = ns_ago(30)
+    assert plain.post("/v1/metrics", metrics_body([cost(7.0)], marker_ns), bearer(idp.token()))[0] == 200
+    assert plain.under.wait_for_events(plain.under.metrics_group, 1, at(marker_ns))
+    assert plain.post("/v1/logs", event_body(marker_ns), bearer(idp.token()))[0] == 200
+    assert plain.under.wait_for_events(plain.under.events_group, 1, at(marker_ns))
     written = plain.under.events(plain.under.metrics_group) + plain.under.events(plain.under.events_group)
     assert not [e for _, e in written if e["timestamp"] in bad_times]
 
 
 def test_forged_identity_and_organisation_are_replaced_by_the_tokens(plain: AuthedCollector) -> None:
-    time_ns = _ns(40)
+    time_ns = ns_ago(40)
     token = plain.idp.token("  Ada@Example.COM", sub="00u-ada", groups=("eng-platform", "everyone"))
     headers = {**bearer(token), **FORGED_HEADERS}
-    assert plain.post("/v1/metrics", _metrics([_cost(1.5)], time_ns), headers)[0] == 200
-    assert plain.post("/v1/logs", _event(time_ns), headers)[0] == 200
+    assert plain.post("/v1/metrics", metrics_body([cost(1.5)], time_ns), headers)[0] == 200
+    assert plain.post("/v1/logs", event_body(time_ns), headers)[0] == 200
 
-    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, _at(time_ns)))
+    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, at(time_ns)))
     expected = {
         "user.email": "ada@example.com",
         "user.id": "00u-ada",
@@ -166,7 +82,7 @@ def test_forged_identity_and_organisation_are_replaced_by_the_tokens(plain: Auth
     # The mapped organisation is a declared dimension now that every point has it.
     assert ["organization"] in line["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
 
-    (found,) = plain.under.wait_for_events(plain.under.events_group, 1, _at(time_ns))
+    (found,) = plain.under.wait_for_events(plain.under.events_group, 1, at(time_ns))
     message = json.loads(found[1]["message"])
     # Events keep the identity they are read by (transform/events_trim drops user.groups, cost_center, organization).
     read = {k: v for k, v in expected.items() if k in ("user.email", "user.id", "department", "team.id")}
@@ -176,10 +92,10 @@ def test_forged_identity_and_organisation_are_replaced_by_the_tokens(plain: Auth
 
 
 def test_a_service_account_works_until_revoked(plain: AuthedCollector) -> None:
-    time_ns = _ns(50)
+    time_ns = ns_ago(50)
     headers = bearer(plain.bot_token)
-    assert plain.post("/v1/metrics", _metrics([_cost(3.0)], time_ns), headers)[0] == 200
-    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, _at(time_ns)))
+    assert plain.post("/v1/metrics", metrics_body([cost(3.0)], time_ns), headers)[0] == 200
+    (line,) = metric_lines(plain.under.wait_for_events(plain.under.metrics_group, 1, at(time_ns)))
     assert line["user.id"] == "service:ci-bot" and "user.email" not in line
     assert (line["team.id"], line["cost_center"], line["user.groups"]) == ("build", "CC-200", "ci")
 
@@ -189,7 +105,7 @@ def test_a_service_account_works_until_revoked(plain: AuthedCollector) -> None:
     status = 200
     while status == 200 and time.monotonic() < deadline:
         time.sleep(0.25)
-        status = plain.post("/v1/metrics", _metrics([_cost(0.0)], _ns(51)), headers)[0]
+        status = plain.post("/v1/metrics", metrics_body([cost(0.0)], ns_ago(51)), headers)[0]
     print(f"\nservice-account revocation (file) took effect after {20 - (deadline - time.monotonic()):.1f} s")
     assert status == 401, "the revoked token was still accepted 20 s after the revocation"
     assert plain.under.collector.auth_requests("refused", "unknown_service_account") == before + 1
@@ -203,13 +119,13 @@ def test_bodies_over_the_cap_are_refused(plain: AuthedCollector) -> None:
 
 
 def test_pseudonymous_mode_writes_no_plain_identity(pseudonymous: AuthedCollector) -> None:
-    time_ns = _ns(60)
+    time_ns = ns_ago(60)
     token = pseudonymous.idp.token("Ada@Example.com", sub="00u-ada")
     headers = {**bearer(token), **FORGED_HEADERS}
-    assert pseudonymous.post("/v1/metrics", _metrics([_cost(2.5)], time_ns), headers)[0] == 200
-    assert pseudonymous.post("/v1/logs", _event(time_ns), headers)[0] == 200
-    found = pseudonymous.under.wait_for_events(pseudonymous.under.metrics_group, 1, _at(time_ns))
-    found += pseudonymous.under.wait_for_events(pseudonymous.under.events_group, 1, _at(time_ns))
+    assert pseudonymous.post("/v1/metrics", metrics_body([cost(2.5)], time_ns), headers)[0] == 200
+    assert pseudonymous.post("/v1/logs", event_body(time_ns), headers)[0] == 200
+    found = pseudonymous.under.wait_for_events(pseudonymous.under.metrics_group, 1, at(time_ns))
+    found += pseudonymous.under.wait_for_events(pseudonymous.under.events_group, 1, at(time_ns))
     assert len(found) == 2
 
     month = month_of(datetime.fromtimestamp(time_ns / 1e9, UTC))

@@ -23,8 +23,8 @@ from consumers.emulator import EmbeddedEmulator
 from consumers.identity.pseudonym import month_of, parse_keyring
 from consumers.query.api import query_metric
 from tests.auth.conftest import MAPPING, AuthedCollector, bearer, vector_keys
+from tests.auth.forged import FORGED_HEADERS, cost, metrics_body
 from tests.auth.idp import AUDIENCE, LoopbackIdP
-from tests.auth.test_collector_auth import FORGED_HEADERS, _cost, _metrics
 from tests.collector.conftest import CollectorUnderTest
 from tests.e2e.harness import deployed_stack
 
@@ -83,11 +83,11 @@ def test_only_verified_identities_reach_dynamodb(emulator: EmbeddedEmulator, idp
             to_plain, to_pseudo = client(plain), client(pseudo)
             now = int(time.time())
             for headers in ({}, bearer(idp.token(exp=now - 60, iat=now - 600)), bearer(idp.token(aud="x"))):
-                assert to_plain.post("/v1/metrics", _metrics([_cost(1000.0)], t_ns), headers)[0] == 401
+                assert to_plain.post("/v1/metrics", metrics_body([cost(1000.0)], t_ns), headers)[0] == 401
             ada = bearer(idp.token("Ada@Example.com", sub="00u-ada"))
             bob = bearer(idp.token("bob@example.com", sub="00u-bob"))
-            assert to_plain.post("/v1/metrics", _metrics([_cost(1.5)], t_ns), {**ada, **FORGED_HEADERS})[0] == 200
-            assert to_pseudo.post("/v1/metrics", _metrics([_cost(2.25)], t_ns), {**bob, **FORGED_HEADERS})[0] == 200
+            assert to_plain.post("/v1/metrics", metrics_body([cost(1.5)], t_ns), {**ada, **FORGED_HEADERS})[0] == 200
+            assert to_pseudo.post("/v1/metrics", metrics_body([cost(2.25)], t_ns), {**bob, **FORGED_HEADERS})[0] == 200
             assert len(to_plain.under.wait_for_events(stack.names.log_group, 2)) == 2
         finally:
             plain.stop()

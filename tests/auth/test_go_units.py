@@ -36,5 +36,5 @@ def test_go_unit_tests_pass() -> None:
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    for package in ("tokenauth", "identityprocessor", "pseudonym", "source"):
+    for package in ("tokenauth", "identityprocessor", "pseudonym", "source", "selfsigned"):
         assert f"ok  \tgithub.com/ccstream/otelcol-ccstream/internal/{package}" in result.stdout, result.stdout

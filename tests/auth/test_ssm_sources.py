@@ -12,8 +12,8 @@ import pytest
 from consumers.aws import AwsTarget
 from consumers.emulator import EmbeddedEmulator
 from tests.auth.conftest import AuthedCollector, _authed, bearer
+from tests.auth.forged import cost, metrics_body, ns_ago
 from tests.auth.idp import LoopbackIdP
-from tests.auth.test_collector_auth import _cost, _metrics, _ns
 from tests.collector.conftest import metric_lines
 
 pytestmark = pytest.mark.emulator
@@ -32,9 +32,11 @@ def test_ssm_mapping_and_service_accounts_and_revocation(
     from_ssm: tuple[AuthedCollector, str], emulator: EmbeddedEmulator
 ) -> None:
     collector, prefix = from_ssm
-    time_ns = _ns(80)
-    assert collector.post("/v1/metrics", _metrics([_cost(1.0)], time_ns), bearer(collector.idp.token()))[0] == 200
-    assert collector.post("/v1/metrics", _metrics([_cost(2.0)], time_ns + 10**9), bearer(collector.bot_token))[0] == 200
+    time_ns = ns_ago(80)
+    assert collector.post("/v1/metrics", metrics_body([cost(1.0)], time_ns), bearer(collector.idp.token()))[0] == 200
+    assert (
+        collector.post("/v1/metrics", metrics_body([cost(2.0)], time_ns + 10**9), bearer(collector.bot_token))[0] == 200
+    )
     lines = metric_lines(collector.under.wait_for_events(collector.under.metrics_group, 2, lambda e: True))
     by_user = {ln.get("user.email") or ln["user.id"]: ln["team.id"] for ln in lines}
     assert by_user == {"ada@example.com": "platform", "service:ci-bot": "build"}  # the SSM mapping's teams
@@ -44,6 +46,6 @@ def test_ssm_mapping_and_service_accounts_and_revocation(
     deadline, status = time.monotonic() + 20, 200
     while status == 200 and time.monotonic() < deadline:
         time.sleep(0.25)
-        status = collector.post("/v1/metrics", _metrics([_cost(0.0)], _ns(81)), bearer(collector.bot_token))[0]
+        status = collector.post("/v1/metrics", metrics_body([cost(0.0)], ns_ago(81)), bearer(collector.bot_token))[0]
     print(f"\nservice-account revocation (SSM) took effect after {20 - (deadline - time.monotonic()):.1f} s")
     assert status == 401, "the token revoked in SSM was still accepted 20 s later"

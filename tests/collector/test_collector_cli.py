@@ -7,10 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
-from consumers.collector.process import free_port
+import pytest
+
+from consumers.collector.process import free_port, unverified_tls
 from consumers.emulator import EmbeddedEmulator
 from tests.collector.otlp_requests import Point, metrics_request
 
@@ -59,3 +62,41 @@ def test_foreground_collector_accepts_otlp_and_stops_on_ctrl_c(emulator: Embedde
 
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CCSTREAM_")}
+
+
+def test_foreground_collector_with_tls_answers_over_https_only(emulator: EmbeddedEmulator) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(CCSTREAM), "collector", "--port", str(port), "--grpc-port", str(free_port()), "--tls"],
+        env={**_env(), "AWS_ENDPOINT_URL": emulator.url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        head = [proc.stdout.readline() for _ in range(2)]
+        assert f"OTLP/HTTP https://127.0.0.1:{port}" in "".join(head)
+        body = metrics_request([Point("claude_code.commit.count", "", 1.0, {})], (int(time.time()) - 60) * 10**9)
+        deadline = time.monotonic() + 60
+        status = 0
+        while time.monotonic() < deadline and not status:
+            try:
+                req = urllib.request.Request(
+                    f"https://127.0.0.1:{port}/v1/metrics", body, {"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(req, timeout=5, context=unverified_tls()) as resp:
+                    status = resp.status
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+        plain = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/metrics", body, {"Content-Type": "application/json"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(plain, timeout=5)
+        assert refused.value.code == 400
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert "serving a self-signed certificate generated at start" in err
