@@ -15,7 +15,7 @@ import pytest
 
 from consumers.identity.pseudonym import month_of, parse_keyring
 from tests.auth.conftest import AuthedCollector, bearer, vector_keys
-from tests.auth.forged import FORGED_HEADERS, PLATFORM, at, cost, event_body, metrics_body, ns_ago
+from tests.auth.forged import FORGED_HEADERS, PLATFORM, SONNET, at, cost, event_body, metrics_body, ns_ago
 from tests.collector.conftest import metric_lines
 from tests.collector.grpc_call import export_empty_metrics
 

@@ -50,6 +50,10 @@ def secured(emulator: EmbeddedEmulator, tmp_path_factory: pytest.TempPathFactory
         yield CollectorUnderTest(collector, logs, metrics_group, events_group, f"tls-{suffix}")
 
 
+#: What `_post` returns as the text when the connection was reset before the error page could be read.
+RESET = "<connection reset>"
+
+
 def _at(time_ns: int):  # type: ignore[no-untyped-def]
     return lambda event: event["timestamp"] == time_ns // 1_000_000
 
@@ -60,7 +64,10 @@ def _post(url: str, body: bytes, context: ssl.SSLContext | None) -> tuple[int, s
         with urllib.request.urlopen(request, timeout=10, context=context) as resp:
             return int(resp.status), resp.read().decode(errors="replace")
     except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read().decode(errors="replace")
+        try:
+            return int(exc.code), exc.read().decode(errors="replace")
+        except ConnectionError:  # the server closed on the unread request body: the reset may drop the text
+            return int(exc.code), RESET
 
 
 def _commits(value: float, time_ns: int) -> bytes:
@@ -86,7 +93,7 @@ def test_otlp_over_https_is_written_and_plain_http_is_refused(secured: Collector
     status, text = _post(
         collector.otlp_http_url.replace("https://", "http://") + "/v1/metrics", _commits(7.0, plain_ns), None
     )
-    assert (status, text.strip()) == (400, "Client sent an HTTP request to an HTTPS server.")
+    assert status == 400 and text.strip() in ("Client sent an HTTP request to an HTTPS server.", RESET)
     assert _post(collector.otlp_http_url + "/v1/metrics", _commits(3.0, tls_ns), unverified_tls())[0] == 200
 
     (line,) = metric_lines(secured.wait_for_events(secured.metrics_group, 1, _at(tls_ns)))
