@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -36,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.machine import command_line, machine_info
-from benchmarks.memory import DroppingRowStores, peak_rss_mb, read_batches, rss_mb, write_batches
+from benchmarks.memory import (
+    ChildFailed,
+    DroppingRowStores,
+    peak_rss_mb,
+    read_batches,
+    rss_mb,
+    run_child,
+    write_batches,
+)
 from benchmarks.workload import MINUTE_MS, Volume, WorkloadSpec, shard_name, simulated_lines
 from consumers.generate import pack
 from consumers.generate.capture import shard_of
@@ -315,20 +320,11 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(tmp) / f"{shard}.msgpack"
             write_batches(iter([recs]), path)
         del shards
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
         for path in sorted(Path(tmp).glob("*.msgpack")):
-            done = subprocess.run(
-                [sys.executable, "-m", "benchmarks.load", "--child", str(path)],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=False,
-                timeout=3600,
-            )
-            if done.returncode != 0:
-                print(done.stderr[-3000:], file=sys.stderr)
-                return done.returncode
-            results[path.stem] = json.loads(done.stdout.strip().splitlines()[-1])
+            try:
+                results[path.stem] = run_child("benchmarks.load", str(path))
+            except ChildFailed as exc:
+                return exc.returncode
             r = results[path.stem]
             print(
                 f"{path.stem}: {r['records']:,} records, {r['points']:,} points; CPU {r['cpu_s_per_minute']} s per "
