@@ -49,9 +49,6 @@ from consumers.generate.lines import EmfLine
 from consumers.model import SourceRecord
 from schemas.envelope import encode_envelope
 
-POLL_MS = 1_500
-MAX_RECORDS = 10_000
-MAX_BYTES = 10 * 1024 * 1024
 _IDENTITY = re.compile(r'"(user\.email|user\.id|session\.id)":"([^"\\]*)"')
 
 
@@ -89,7 +86,7 @@ def simulate_shard(path: Path) -> dict[str, object]:
     import gc
 
     import consumers.kcl.processor  # noqa: F401  (what the real processor process has loaded)
-    from benchmarks.kcl_sim import SimClock
+    from benchmarks.kcl_sim import KCL_IDLE_BETWEEN_READS_MS, SimClock, poll_end
     from consumers.pipeline import ShardPipeline
 
     records = [r for batch in read_batches(path) for r in batch]
@@ -99,18 +96,15 @@ def simulate_shard(path: Path) -> dict[str, object]:
     clock = SimClock(records[0].arrival_ms)
     pipeline = ShardPipeline("load", records[0].shard_id, stores.stores(), clock_ms=clock)
     lags: list[tuple[int, int]] = []  # (arrival, lag ms)
+    poll_ms = KCL_IDLE_BETWEEN_READS_MS
     busy_ms = 0.0
     now = records[0].arrival_ms
     i = 0
     while i < len(records):
         if records[i].arrival_ms > now:
-            now = max(now + POLL_MS, records[i].arrival_ms - (records[i].arrival_ms - now) % POLL_MS)
-        start, size = i, 0
-        while i < len(records) and records[i].arrival_ms <= now and i - start < MAX_RECORDS:
-            if i > start and size + len(records[i].data) > MAX_BYTES:
-                break
-            size += len(records[i].data)
-            i += 1
+            now = max(now + poll_ms, records[i].arrival_ms - (records[i].arrival_ms - now) % poll_ms)
+        start = i
+        i = poll_end(records, start, now)
         if i == start:
             continue
         clock.now_ms = now
@@ -123,7 +117,7 @@ def simulate_shard(path: Path) -> dict[str, object]:
         busy_ms += cost
         done = now + cost
         lags += [(r.arrival_ms, int(done - r.arrival_ms)) for r in records[start:i]]
-        now = int(done) + POLL_MS  # the next GetRecords follows processRecords' return
+        now = int(done) + poll_ms  # the next GetRecords follows processRecords' return
     span_ms = records[-1].arrival_ms - records[0].arrival_ms + MINUTE_MS
     first_minute = records[0].arrival_ms + MINUTE_MS
     last_minute = records[-1].arrival_ms - MINUTE_MS
