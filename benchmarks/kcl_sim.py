@@ -10,7 +10,7 @@ as on `shutdown_requested`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from consumers.config import Tunables
@@ -41,6 +41,18 @@ class DriveStats:
     checkpoints: int = 0
 
 
+def poll_end(records: Sequence[SourceRecord], start: int, now_ms: int) -> int:
+    """Where one poll at `now_ms` stops in `records[start:]` (sorted by arrival): after the records that arrived by
+    then, at most KCL_MAX_RECORDS of them and at most GET_RECORDS_MAX_BYTES (the first one always)."""
+    i, size = start, 0
+    while i < len(records) and records[i].arrival_ms <= now_ms and i - start < KCL_MAX_RECORDS:
+        if i > start and size + len(records[i].data) > GET_RECORDS_MAX_BYTES:
+            break
+        size += len(records[i].data)
+        i += 1
+    return i
+
+
 def build_pipelines(
     app: str, shards: list[str], stores: Stores, clock: SimClock, tunables: Tunables | None = None
 ) -> dict[str, ShardPipeline]:
@@ -67,13 +79,8 @@ def drive_like_kcl(
         stats.polls += 1
         for shard, pipeline in pipelines.items():
             recs = records.get(shard, [])
-            start = i = next_index[shard]
-            size = 0
-            while i < len(recs) and recs[i].arrival_ms <= now and i - start < KCL_MAX_RECORDS:
-                if i > start and size + len(recs[i].data) > GET_RECORDS_MAX_BYTES:
-                    break
-                size += len(recs[i].data)
-                i += 1
+            start = next_index[shard]
+            i = poll_end(recs, start, now)
             if i == start:
                 continue
             next_index[shard] = i

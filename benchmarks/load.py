@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -36,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.machine import command_line, machine_info
-from benchmarks.memory import DroppingRowStores, peak_rss_mb, read_batches, rss_mb, write_batches
+from benchmarks.memory import (
+    ChildFailed,
+    DroppingRowStores,
+    peak_rss_mb,
+    read_batches,
+    rss_mb,
+    run_child,
+    write_batches,
+)
 from benchmarks.workload import MINUTE_MS, Volume, WorkloadSpec, shard_name, simulated_lines
 from consumers.generate import pack
 from consumers.generate.capture import shard_of
@@ -44,9 +49,6 @@ from consumers.generate.lines import EmfLine
 from consumers.model import SourceRecord
 from schemas.envelope import encode_envelope
 
-POLL_MS = 1_500
-MAX_RECORDS = 10_000
-MAX_BYTES = 10 * 1024 * 1024
 _IDENTITY = re.compile(r'"(user\.email|user\.id|session\.id)":"([^"\\]*)"')
 
 
@@ -84,7 +86,7 @@ def simulate_shard(path: Path) -> dict[str, object]:
     import gc
 
     import consumers.kcl.processor  # noqa: F401  (what the real processor process has loaded)
-    from benchmarks.kcl_sim import SimClock
+    from benchmarks.kcl_sim import KCL_IDLE_BETWEEN_READS_MS, SimClock, poll_end
     from consumers.pipeline import ShardPipeline
 
     records = [r for batch in read_batches(path) for r in batch]
@@ -94,18 +96,15 @@ def simulate_shard(path: Path) -> dict[str, object]:
     clock = SimClock(records[0].arrival_ms)
     pipeline = ShardPipeline("load", records[0].shard_id, stores.stores(), clock_ms=clock)
     lags: list[tuple[int, int]] = []  # (arrival, lag ms)
+    poll_ms = KCL_IDLE_BETWEEN_READS_MS
     busy_ms = 0.0
     now = records[0].arrival_ms
     i = 0
     while i < len(records):
         if records[i].arrival_ms > now:
-            now = max(now + POLL_MS, records[i].arrival_ms - (records[i].arrival_ms - now) % POLL_MS)
-        start, size = i, 0
-        while i < len(records) and records[i].arrival_ms <= now and i - start < MAX_RECORDS:
-            if i > start and size + len(records[i].data) > MAX_BYTES:
-                break
-            size += len(records[i].data)
-            i += 1
+            now = max(now + poll_ms, records[i].arrival_ms - (records[i].arrival_ms - now) % poll_ms)
+        start = i
+        i = poll_end(records, start, now)
         if i == start:
             continue
         clock.now_ms = now
@@ -118,7 +117,7 @@ def simulate_shard(path: Path) -> dict[str, object]:
         busy_ms += cost
         done = now + cost
         lags += [(r.arrival_ms, int(done - r.arrival_ms)) for r in records[start:i]]
-        now = int(done) + POLL_MS  # the next GetRecords follows processRecords' return
+        now = int(done) + poll_ms  # the next GetRecords follows processRecords' return
     span_ms = records[-1].arrival_ms - records[0].arrival_ms + MINUTE_MS
     first_minute = records[0].arrival_ms + MINUTE_MS
     last_minute = records[-1].arrival_ms - MINUTE_MS
@@ -315,20 +314,11 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(tmp) / f"{shard}.msgpack"
             write_batches(iter([recs]), path)
         del shards
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
         for path in sorted(Path(tmp).glob("*.msgpack")):
-            done = subprocess.run(
-                [sys.executable, "-m", "benchmarks.load", "--child", str(path)],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=False,
-                timeout=3600,
-            )
-            if done.returncode != 0:
-                print(done.stderr[-3000:], file=sys.stderr)
-                return done.returncode
-            results[path.stem] = json.loads(done.stdout.strip().splitlines()[-1])
+            try:
+                results[path.stem] = run_child("benchmarks.load", str(path))
+            except ChildFailed as exc:
+                return exc.returncode
             r = results[path.stem]
             print(
                 f"{path.stem}: {r['records']:,} records, {r['points']:,} points; CPU {r['cpu_s_per_minute']} s per "

@@ -28,6 +28,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -207,6 +208,33 @@ def child(path: Path, max_groups: int | None = None) -> dict[str, object]:
     }
 
 
+class ChildFailed(Exception):
+    """A benchmark's child process exited non-zero (the tail of its stderr has been printed)."""
+
+    def __init__(self, returncode: int) -> None:
+        super().__init__(f"child exited with {returncode}")
+        self.returncode = returncode
+
+
+def run_child(module: str, *args: str) -> dict[str, Any]:
+    """`python -m <module> --child <args>` in a fresh process (its RSS is its own, not the parent's workload's):
+    the JSON on the last line it prints. ChildFailed when it fails."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--child", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise ChildFailed(done.returncode)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=10_000)
@@ -246,26 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         batches = kcl_batches(records, args.batch_records, int(args.batch_mb * 2**20))
         n = write_batches(batches, path)
         del workload, records
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.memory",
-                "--child",
-                str(path),
-                *(["--max-groups", str(args.max_groups)] if args.max_groups else []),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=3600,
-        )
-    if done.returncode != 0:
-        print(done.stderr[-3000:], file=sys.stderr)
-        return done.returncode
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+        try:
+            result = run_child(
+                "benchmarks.memory", str(path), *(["--max-groups", str(args.max_groups)] if args.max_groups else [])
+            )
+        except ChildFailed as exc:
+            return exc.returncode
     print(
         f"child processed {result['points']:,} points in {n} batches; rows in memory {result['rows_in_memory']}, "
         f"open user entries per window size {result['user_entries_open']}, "

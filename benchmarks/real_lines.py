@@ -129,29 +129,19 @@ def _capture(users: int, minutes: int, seed: int, start_ms: int, workers: int) -
 
 
 def _read_stream(kinesis: Any, stream: str) -> list[SourceRecord]:
-    out: list[SourceRecord] = []
-    shards = kinesis.list_shards(StreamName=stream)["Shards"]
-    for shard in sorted(shards, key=lambda s: s["ShardId"]):
-        iterator = kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            for rec in page["Records"]:
-                out.append(
-                    SourceRecord(
-                        shard_id=shard["ShardId"],
-                        sequence_number=int(rec["SequenceNumber"]),
-                        sub_sequence_number=0,
-                        partition_key=rec["PartitionKey"],
-                        data=rec["Data"],
-                        arrival_ms=int(rec["ApproximateArrivalTimestamp"].timestamp() * 1000),
-                    )
-                )
-            if not page["Records"]:
-                break
-            iterator = page.get("NextShardIterator")
-    return out
+    from consumers.generate.collected import shard_records
+
+    return [
+        SourceRecord(
+            shard_id=shard_id,
+            sequence_number=int(rec["SequenceNumber"]),
+            sub_sequence_number=0,
+            partition_key=rec["PartitionKey"],
+            data=rec["Data"],
+            arrival_ms=int(rec["ApproximateArrivalTimestamp"].timestamp() * 1000),
+        )
+        for shard_id, rec in shard_records(kinesis, stream)
+    ]
 
 
 def _checked(

@@ -13,14 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from schemas import events as ev
-from schemas.lake import (
-    PARTITION_COLUMNS,
-    LakeColumn,
-    arrow_type,
-    column_name,
-    glue_partition_keys,
-    projection_parameters,
-)
+from schemas.lake import PARTITION_COLUMNS, LakeColumn, arrow_schema_of, attribute_column, parquet_table_input
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -40,10 +33,9 @@ def _columns() -> tuple[LakeColumn, ...]:
         LakeColumn("event_sequence", "bigint", "int64", "event.sequence (per CLI process; restarts)"),
         LakeColumn("user_key", "string", "string", "user.email, else user.id (count people with it)"),
     ]
-    cols += [LakeColumn(column_name(a), "string", "string", f"attribute {a}", a) for a in ev.IDENTITY]
-    cols += [LakeColumn(column_name(a), "string", "string", f"attribute {a}", a) for a in ev.LABELS]
-    cols += [LakeColumn(column_name(a), "bigint", "int64", f"attribute {a}", a) for a in (*ev.NUMBERS, *ev.LENGTHS)]
-    cols += [LakeColumn(column_name(a), "boolean", "bool", f"attribute {a}", a) for a in ev.FLAGS]
+    cols += [attribute_column(a) for a in (*ev.IDENTITY, *ev.LABELS)]
+    cols += [attribute_column(a, glue_type="bigint", arrow_type="int64") for a in (*ev.NUMBERS, *ev.LENGTHS)]
+    cols += [attribute_column(a, glue_type="boolean", arrow_type="bool") for a in ev.FLAGS]
     return tuple(cols)
 
 
@@ -61,31 +53,11 @@ def _glue_column(c: LakeColumn) -> dict[str, str]:
 
 def glue_table_input(location: str) -> dict[str, Any]:
     """The Glue `TableInput` of `events_raw` at `location` (`s3://<lake bucket>/events/`)."""
-    return {
-        "Name": EVENTS_RAW_TABLE,
-        "TableType": "EXTERNAL_TABLE",
-        "Parameters": projection_parameters(location),
-        "PartitionKeys": glue_partition_keys(),
-        "StorageDescriptor": {
-            "Columns": [_glue_column(c) for c in EVENT_COLUMNS],
-            "Location": location,
-            "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-            "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-            "SerdeInfo": {
-                "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-                "Parameters": {"serialization.format": "1"},
-            },
-        },
-    }
+    return parquet_table_input(EVENTS_RAW_TABLE, location, [_glue_column(c) for c in EVENT_COLUMNS])
 
 
 def arrow_schema() -> pa.Schema:
-    import pyarrow as pa
-
-    def typ(spec: str) -> pa.DataType:
-        return pa.bool_() if spec == "bool" else arrow_type(spec)
-
-    return pa.schema([pa.field(c.name, typ(c.arrow_type), nullable=True) for c in EVENT_COLUMNS])
+    return arrow_schema_of(EVENT_COLUMNS)
 
 
 __all__ = ["EVENTS_PREFIX", "EVENTS_RAW_TABLE", "EVENTS_VIEW", "EVENT_COLUMNS", "PARTITION_COLUMNS", "arrow_schema"]

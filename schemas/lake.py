@@ -76,23 +76,26 @@ def column_name(attribute: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", snake.lower()).strip("_")
 
 
-def _attr(attribute: str, comment: str = "") -> LakeColumn:
-    return LakeColumn(column_name(attribute), "string", "string", comment or f"attribute {attribute}", attribute)
+def attribute_column(
+    attribute: str, comment: str = "", *, glue_type: str = "string", arrow_type: str = "string"
+) -> LakeColumn:
+    """The column filled from an attribute, named by `column_name` (the metrics and the events table alike)."""
+    return LakeColumn(column_name(attribute), glue_type, arrow_type, comment or f"attribute {attribute}", attribute)
 
 
 #: The seed's columns, in the seed's order (its queries and any saved ones keep working).
 _SEED_COLUMNS = (
     LakeColumn("timestamp", "bigint", "int64", "event time, epoch milliseconds (EMF _aws.Timestamp)"),
     LakeColumn("token_usage", "double", "float64", "value when metric = claude_code.token.usage, else NULL"),
-    _attr("user.id", "attribute user.id (anonymous installation id or hashed IdP subject)"),
-    _attr("session.id"),
-    _attr("model"),
-    _attr("type", "attribute type (token type, lines added/removed, active time user/cli)"),
-    _attr("terminal.type"),
-    _attr("organization.id"),
-    _attr("OTelLib"),
-    _attr("user.email", "attribute user.email (OAuth sign-in only; may be NULL)"),
-    _attr("user.account_uuid"),
+    attribute_column("user.id", "attribute user.id (anonymous installation id or hashed IdP subject)"),
+    attribute_column("session.id"),
+    attribute_column("model"),
+    attribute_column("type", "attribute type (token type, lines added/removed, active time user/cli)"),
+    attribute_column("terminal.type"),
+    attribute_column("organization.id"),
+    attribute_column("OTelLib"),
+    attribute_column("user.email", "attribute user.email (OAuth sign-in only; may be NULL)"),
+    attribute_column("user.account_uuid"),
 )
 
 _POINT_COLUMNS = (
@@ -113,7 +116,7 @@ _MAP_COLUMN = LakeColumn(
 def _build_columns() -> tuple[LakeColumn, ...]:
     cols = list(_SEED_COLUMNS) + list(_POINT_COLUMNS)
     covered = {c.source for c in cols if c.source}
-    cols += [_attr(a) for a in KNOWN_ATTRIBUTES if a not in covered]
+    cols += [attribute_column(a) for a in KNOWN_ATTRIBUTES if a not in covered]
     cols.append(_MAP_COLUMN)
     names = [c.name for c in cols]
     clashes = sorted({n for n in names if names.count(n) > 1} | (set(names) & set(PARTITION_COLUMN_NAMES)))
@@ -214,15 +217,16 @@ def projection_parameters(location: str) -> dict[str, str]:
     return params
 
 
-def glue_table_input(location: str) -> dict[str, Any]:
-    """The whole Glue `TableInput` of RAW_TABLE at `location` (e.g. `s3://<lake bucket>/metrics/`)."""
+def parquet_table_input(name: str, location: str, columns: list[dict[str, str]]) -> dict[str, Any]:
+    """A Glue `TableInput` of Parquet files at `location` under the event-time partition projection (every lake
+    table: `metrics_raw` here, `events_raw` in `schemas/events_lake.py`)."""
     return {
-        "Name": RAW_TABLE,
+        "Name": name,
         "TableType": "EXTERNAL_TABLE",
         "Parameters": projection_parameters(location),
         "PartitionKeys": glue_partition_keys(),
         "StorageDescriptor": {
-            "Columns": glue_columns(),
+            "Columns": columns,
             "Location": location,
             "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
             "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
@@ -234,6 +238,11 @@ def glue_table_input(location: str) -> dict[str, Any]:
     }
 
 
+def glue_table_input(location: str) -> dict[str, Any]:
+    """The whole Glue `TableInput` of RAW_TABLE at `location` (e.g. `s3://<lake bucket>/metrics/`)."""
+    return parquet_table_input(RAW_TABLE, location, glue_columns())
+
+
 def arrow_type(spec: str) -> pa.DataType:
     import pyarrow as pa
 
@@ -243,11 +252,17 @@ def arrow_type(spec: str) -> pa.DataType:
         "float64": pa.float64(),
         "string": pa.string(),
         "map<string,string>": pa.map_(pa.string(), pa.string()),
+        "bool": pa.bool_(),  # the events table's flags (the metrics table's columns are checked against _ARROW_TYPES)
     }[spec]
+
+
+def arrow_schema_of(columns: tuple[LakeColumn, ...]) -> pa.Schema:
+    """The Parquet schema of a lake table's data columns, every one nullable."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c.name, arrow_type(c.arrow_type), nullable=True) for c in columns])
 
 
 def arrow_schema() -> pa.Schema:
     """The Parquet schema of every lake file (data columns only; partitions live in the object key)."""
-    import pyarrow as pa
-
-    return pa.schema([pa.field(c.name, arrow_type(c.arrow_type), nullable=True) for c in DATA_COLUMNS])
+    return arrow_schema_of(DATA_COLUMNS)

@@ -25,10 +25,8 @@ def logical_id(query_name: str) -> str:
     return "Query" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", query_name) if part)
 
 
-def glue_table_resource(database_id: str = "AnalyticsDatabase", bucket_id: str = "LakeBucket") -> dict[str, Any]:
-    """The `AWS::Glue::Table` for `metrics_raw`. `${!year}` escapes keep projection placeholders out of Fn::Sub."""
-    location = f"s3://${{{bucket_id}}}/{DATA_PREFIX}"
-    table = glue_table_input(location)
+def _table_resource(table: dict[str, Any], location: str, database_id: str, bucket_id: str) -> dict[str, Any]:
+    """An `AWS::Glue::Table` of a lake `TableInput`. `${!year}` escapes keep projection placeholders out of Fn::Sub."""
     params = table["Parameters"]
     params["storage.location.template"] = {
         "Fn::Sub": params["storage.location.template"]
@@ -44,27 +42,18 @@ def glue_table_resource(database_id: str = "AnalyticsDatabase", bucket_id: str =
             "TableInput": table,
         },
     }
+
+
+def glue_table_resource(database_id: str = "AnalyticsDatabase", bucket_id: str = "LakeBucket") -> dict[str, Any]:
+    """The `AWS::Glue::Table` for `metrics_raw`."""
+    location = f"s3://${{{bucket_id}}}/{DATA_PREFIX}"
+    return _table_resource(glue_table_input(location), location, database_id, bucket_id)
 
 
 def events_table_resource(database_id: str = "AnalyticsDatabase", bucket_id: str = "LakeBucket") -> dict[str, Any]:
     """The `AWS::Glue::Table` for `events_raw` (issue 16), same projection as `metrics_raw` under `events/`."""
     location = f"s3://${{{bucket_id}}}/{EVENTS_PREFIX}"
-    table = events_table_input(location)
-    params = table["Parameters"]
-    params["storage.location.template"] = {
-        "Fn::Sub": params["storage.location.template"]
-        .replace("${", "${!")
-        .replace(f"${{!{bucket_id}}}", f"${{{bucket_id}}}")
-    }
-    table["StorageDescriptor"]["Location"] = {"Fn::Sub": location}
-    return {
-        "Type": "AWS::Glue::Table",
-        "Properties": {
-            "CatalogId": {"Ref": "AWS::AccountId"},
-            "DatabaseName": {"Ref": database_id},
-            "TableInput": table,
-        },
-    }
+    return _table_resource(events_table_input(location), location, database_id, bucket_id)
 
 
 def named_query_resources(database_id: str = "AnalyticsDatabase", workgroup_id: str = "WorkGroup") -> dict[str, Any]:

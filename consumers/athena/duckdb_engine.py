@@ -3,8 +3,9 @@
 The in-memory database holds the same relations as the Glue catalogue on AWS: `metrics_raw` (every Parquet row,
 with `year`/`month`/`day`/`hour` read from the Hive-style paths as INTEGER) and the views of `views.py`
 (`metrics_all`, the seed's token-only `metrics`, one `metrics_<name>` per metric), their Athena SELECTs
-translated. The session time zone is UTC, as on Athena, so `HOUR(...)` and `DATE(...)` agree. Columns missing
-from every file (an old lake after a schema change) read as NULL.
+translated; likewise `events_raw` under `events/` and its view `events`. The session time zone is UTC, as on
+Athena, so `HOUR(...)` and `DATE(...)` agree. Columns missing from every file (an old lake after a schema change)
+read as NULL.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import duckdb
 import sqlglot
 from sqlglot.errors import SqlglotError
 
-from consumers.athena.events_views import create_event_relations
+from consumers.athena.events_views import events_select
 from consumers.athena.result import QueryError, QueryResult
 from consumers.athena.views import view_selects
-from schemas.lake import DATA_COLUMNS, DATA_PREFIX, PARTITION_COLUMNS, RAW_TABLE
+from schemas.events_lake import EVENT_COLUMNS, EVENTS_PREFIX, EVENTS_RAW_TABLE, EVENTS_VIEW
+from schemas.lake import DATA_COLUMNS, DATA_PREFIX, PARTITION_COLUMNS, RAW_TABLE, LakeColumn
 
 _DUCK_TYPES = {
     "int64": "BIGINT",
@@ -26,6 +28,7 @@ _DUCK_TYPES = {
     "float64": "DOUBLE",
     "string": "VARCHAR",
     "map<string,string>": "MAP(VARCHAR, VARCHAR)",
+    "bool": "BOOLEAN",
 }
 
 
@@ -49,10 +52,20 @@ class DuckDbEngine:
         self._create_views()
 
     def _create_views(self) -> None:
-        files = sorted((self.root / DATA_PREFIX).glob("year=*/month=*/day=*/hour=*/*.parquet"))
-        wanted = [*DATA_COLUMNS, *PARTITION_COLUMNS]
+        self._create_raw_relation(RAW_TABLE, DATA_PREFIX, [*DATA_COLUMNS, *PARTITION_COLUMNS])
+        for view, select in view_selects(RAW_TABLE).items():
+            (view_sql,) = to_duckdb(select)
+            self.con.execute(f"CREATE VIEW {view} AS {view_sql}")
+        # events_raw and the events view (issue 16); the view's SQL reads as DuckDB untranslated
+        self._create_raw_relation(EVENTS_RAW_TABLE, EVENTS_PREFIX, [*EVENT_COLUMNS, *PARTITION_COLUMNS])
+        self.con.execute(f"CREATE VIEW {EVENTS_VIEW} AS {events_select()}")
+
+    def _create_raw_relation(self, table: str, prefix: str, wanted: list[LakeColumn]) -> None:
+        """`table` over `<root>/<prefix>year=…/…/*.parquet`, every wanted column cast to its type (NULL when no
+        file has it: an old lake after a schema change, or no files at all)."""
+        files = sorted((self.root / prefix).glob("year=*/month=*/day=*/hour=*/*.parquet"))
         if files:
-            glob = str(self.root / DATA_PREFIX / "*" / "*" / "*" / "*" / "*.parquet").replace("'", "''")
+            glob = str(self.root / prefix / "*" / "*" / "*" / "*" / "*.parquet").replace("'", "''")
             hive_types = ", ".join(f"'{c.name}': INTEGER" for c in PARTITION_COLUMNS)
             source = (
                 f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true, hive_types = {{{hive_types}}})"
@@ -66,11 +79,7 @@ class DuckDbEngine:
             else f'CAST(NULL AS {_DUCK_TYPES[c.arrow_type]}) AS "{c.name}"'
             for c in wanted
         )
-        self.con.execute(f"CREATE VIEW {RAW_TABLE} AS SELECT {select} FROM {source}")
-        for view, select in view_selects(RAW_TABLE).items():
-            (view_sql,) = to_duckdb(select)
-            self.con.execute(f"CREATE VIEW {view} AS {view_sql}")
-        create_event_relations(self.con, self.root)  # events_raw and the events view (issue 16)
+        self.con.execute(f"CREATE VIEW {table} AS SELECT {select} FROM {source}")
 
     def run(self, sql: str) -> QueryResult:
         """Translate and run; the result of the last statement is returned."""

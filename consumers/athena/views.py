@@ -41,10 +41,11 @@ def metric_view(metric: str) -> str:
 METRIC_VIEWS = {metric: metric_view(metric) for metric in sorted(METRICS)}
 
 
-def dedup_select(raw_table: str = RAW_TABLE) -> str:
-    """`metrics_all`'s SELECT (Trino)."""
-    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
-    keys = ", ".join(f'"{c}"' for c in (*PARTITION_COLUMN_NAMES, "event_key", "point_index"))
+def deduplicated_select(columns: tuple[str, ...], identity: tuple[str, ...], raw_table: str) -> str:
+    """One row per `identity` of `raw_table` (Trino; DuckDB reads it as is): the partition columns lead the window's
+    PARTITION BY, so Athena still prunes partitions through a view built on it."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    keys = ", ".join(f'"{c}"' for c in (*PARTITION_COLUMN_NAMES, *identity))
     return (
         f"SELECT {cols}\n"
         f"FROM (\n"
@@ -54,6 +55,11 @@ def dedup_select(raw_table: str = RAW_TABLE) -> str:
         f") AS deduplicated\n"
         f"WHERE dedup_rank = 1"
     )
+
+
+def dedup_select(raw_table: str = RAW_TABLE) -> str:
+    """`metrics_all`'s SELECT (Trino): one row per data point."""
+    return deduplicated_select(_COLUMNS, ("event_key", "point_index"), raw_table)
 
 
 def one_metric_select(metric: str, source: str = ALL_VIEW) -> str:

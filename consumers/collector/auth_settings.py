@@ -20,6 +20,8 @@ IDENTITY_CLAIM, GROUPS_CLAIM = "CCSTREAM_OIDC_IDENTITY_CLAIM", "CCSTREAM_OIDC_GR
 SERVICE_ACCOUNTS, ORG_MAPPING = "CCSTREAM_SERVICE_ACCOUNTS", "CCSTREAM_ORG_MAPPING"
 IDENTITY_SOURCE, IDENTITY_MODE = "CCSTREAM_IDENTITY_SOURCE", "CCSTREAM_IDENTITY_MODE"
 IDENTITY_KEYS = "CCSTREAM_IDENTITY_KEYS"
+#: The claims read when the variables are unset or empty.
+DEFAULT_IDENTITY_CLAIM, DEFAULT_GROUPS_CLAIM = "email", "groups"
 ENV_NAMES = (
     ISSUER,
     AUDIENCE,
@@ -41,8 +43,8 @@ class IdentitySettings:
     issuer: str = ""
     audience: str = ""
     jwks_url: str = ""
-    identity_claim: str = "email"
-    groups_claim: str = "groups"
+    identity_claim: str = DEFAULT_IDENTITY_CLAIM
+    groups_claim: str = DEFAULT_GROUPS_CLAIM
     service_accounts: str = ""
     org_mapping: str = ""
     mode: str = "plain"
@@ -54,8 +56,8 @@ class IdentitySettings:
             issuer=environ.get(ISSUER, ""),
             audience=environ.get(AUDIENCE, ""),
             jwks_url=environ.get(JWKS_URL, ""),
-            identity_claim=environ.get(IDENTITY_CLAIM) or "email",
-            groups_claim=environ.get(GROUPS_CLAIM) or "groups",
+            identity_claim=environ.get(IDENTITY_CLAIM) or DEFAULT_IDENTITY_CLAIM,
+            groups_claim=environ.get(GROUPS_CLAIM) or DEFAULT_GROUPS_CLAIM,
             service_accounts=environ.get(SERVICE_ACCOUNTS, ""),
             org_mapping=environ.get(ORG_MAPPING, ""),
             mode=environ.get(IDENTITY_MODE) or "plain",

@@ -20,16 +20,41 @@ from consumers.spend.series import Amounts, SpendSeries, read_series
 KINDS = ("cost", "tokens")
 SCOPE_ORDER = {"org": 0, "team": 1, "group": 2, "user": 3}
 
-__all__ = ["KINDS", "BudgetStatus", "Month", "evaluate", "month_series", "status"]
+__all__ = ["KINDS", "BudgetStatus", "BudgetSubject", "Month", "evaluate", "month_series", "status"]
 
 
 @dataclass(frozen=True)
-class BudgetStatus:
+class BudgetSubject:
+    """Whose budget, of what kind, its limit and the spend against it: what every budget status says first (the
+    computed `BudgetStatus` and the stored one the status endpoint reads, `consumers/spend/status.py`)."""
+
     scope: str  # "org" | "team" | "group" | "user"
     name: str
     kind: str  # "cost" (USD) | "tokens"
     limit: float
     spent: float
+
+    @property
+    def share(self) -> float:
+        return self.spent / self.limit
+
+    @property
+    def over(self) -> bool:
+        return self.spent >= self.limit
+
+    def subject_json(self) -> dict[str, object]:
+        return {
+            "scope": self.scope,
+            "name": self.name,
+            "kind": self.kind,
+            "limit": self.limit,
+            "spent": round(self.spent, 6),
+            "share": round(self.share, 6),
+        }
+
+
+@dataclass(frozen=True)
+class BudgetStatus(BudgetSubject):
     burn_per_day: float
     projected_month_total: float
     #: When the budget runs out at the expected rate: None if not within the month; the as-of time if already.
@@ -40,29 +65,15 @@ class BudgetStatus:
     source: str = ""
 
     @property
-    def share(self) -> float:
-        return self.spent / self.limit
-
-    @property
     def key(self) -> str:
         return f"{self.scope}#{self.name}#{self.kind}"
-
-    @property
-    def over(self) -> bool:
-        return self.spent >= self.limit
 
     def crossed(self, thresholds: tuple[int, ...]) -> list[int]:
         """Thresholds (percent) this spend has reached."""
         return sorted(t for t in thresholds if self.spent * 100 >= t * self.limit)
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "scope": self.scope,
-            "name": self.name,
-            "kind": self.kind,
-            "limit": self.limit,
-            "spent": round(self.spent, 6),
-            "share": round(self.share, 6),
+        return self.subject_json() | {
             "burn_per_day": round(self.burn_per_day, 6),
             "projected_month_total": round(self.projected_month_total, 6),
             "projected_low": round(self.projected_low, 6),

@@ -7,7 +7,7 @@ records, for tests, the fixture regeneration and the writer-vs-collector compari
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,9 +54,9 @@ def log_events(logs: Any, group: str) -> list[CollectedEvent]:
     return out
 
 
-def kinesis_records(kinesis: Any, stream: str) -> list[CapturedRecord]:
-    """Every record of every shard of `stream` (shard by shard), as a `get-records` capture prints them."""
-    out: list[CapturedRecord] = []
+def shard_records(kinesis: Any, stream: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(shard id, GetRecords record) for every record of `stream`, shard by shard from TRIM_HORIZON, until a shard
+    returns an empty page."""
     shards = kinesis.list_shards(StreamName=stream)["Shards"]
     for shard in sorted(shards, key=lambda s: s["ShardId"]):
         iterator = kinesis.get_shard_iterator(
@@ -65,16 +65,20 @@ def kinesis_records(kinesis: Any, stream: str) -> list[CapturedRecord]:
         while iterator:
             page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
             for rec in page["Records"]:
-                arrival = rec["ApproximateArrivalTimestamp"]
-                out.append(
-                    CapturedRecord(
-                        sequence_number=rec["SequenceNumber"],
-                        approximate_arrival_timestamp=iso_utc(int(arrival.timestamp() * 1000)),
-                        data=base64.b64encode(rec["Data"]).decode(),
-                        partition_key=rec["PartitionKey"],
-                    )
-                )
+                yield shard["ShardId"], rec
             if not page["Records"]:
                 break
             iterator = page.get("NextShardIterator")
-    return out
+
+
+def kinesis_records(kinesis: Any, stream: str) -> list[CapturedRecord]:
+    """Every record of every shard of `stream` (shard by shard), as a `get-records` capture prints them."""
+    return [
+        CapturedRecord(
+            sequence_number=rec["SequenceNumber"],
+            approximate_arrival_timestamp=iso_utc(int(rec["ApproximateArrivalTimestamp"].timestamp() * 1000)),
+            data=base64.b64encode(rec["Data"]).decode(),
+            partition_key=rec["PartitionKey"],
+        )
+        for _, rec in shard_records(kinesis, stream)
+    ]

@@ -47,22 +47,23 @@ class OidcConfig:
     issuer: str = ""
     audience: str = ""
     jwks_url: str = ""
-    identity_claim: str = "email"
-    groups_claim: str = "groups"
+    identity_claim: str = names.DEFAULT_IDENTITY_CLAIM
+    groups_claim: str = names.DEFAULT_GROUPS_CLAIM
     user_id_claim: str = "sub"
     service_accounts: str = ""
     key_refresh_min_s: float = 30.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> OidcConfig:
-        issuer = environ.get(names.ISSUER, "")
+        """The collector's own settings (`IdentitySettings.from_environ`): the same variables, the same defaults."""
+        s = names.IdentitySettings.from_environ(environ)
         return cls(
-            issuer=issuer,
-            audience=environ.get(names.AUDIENCE, ""),
-            jwks_url=environ.get(names.JWKS_URL, ""),
-            identity_claim=environ.get(names.IDENTITY_CLAIM) or "email",
-            groups_claim=environ.get(names.GROUPS_CLAIM) or "groups",
-            service_accounts=environ.get(names.SERVICE_ACCOUNTS, ""),
+            issuer=s.issuer,
+            audience=s.audience,
+            jwks_url=s.jwks_url,
+            identity_claim=s.identity_claim,
+            groups_claim=s.groups_claim,
+            service_accounts=s.service_accounts,
         )
 
 

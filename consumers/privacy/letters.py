@@ -5,18 +5,13 @@ record. Objects are rewritten without those letters (deleted when none is left),
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from consumers.privacy import objects
+from consumers.privacy.mentions import decoded_record
 from consumers.privacy.targets import Targets
-
-#: A payload decoded for the search is cut here (a record is at most 1 MiB; gzip bombs stop at this).
-_MAX_DECODED = 16 << 20
 
 
 @dataclass
@@ -37,18 +32,7 @@ class LettersReport:
 
 
 def _decoded_payload(payload: object) -> str:
-    if not isinstance(payload, str) or len(payload) < 8:
-        return ""
-    try:
-        raw = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        return ""
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = zlib.decompressobj(wbits=31).decompress(raw, _MAX_DECODED)
-        except zlib.error:
-            return ""
-    return raw.decode("utf-8", "replace")
+    return decoded_record(payload) if isinstance(payload, str) else ""
 
 
 def mentions(line: bytes, targets: Targets) -> bool:

@@ -15,13 +15,14 @@ import re
 import zlib
 
 _TOKENS = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+|p-[\w.-]{1,64}-[0-9a-f]{32}|\b[0-9a-fA-F]{16,128}\b")
+#: A payload decoded for the search is cut here (a record is at most 1 MiB; gzip bombs stop at this).
 _MAX_DECODED = 16 << 20
 
 
 def identities_in(text: str) -> set[str]:
     found = set(_TOKENS.findall(text))
     found |= _json_users(text)
-    decoded = _decoded(text)
+    decoded = decoded_record(text)
     if decoded:
         found |= set(_TOKENS.findall(decoded)) | _json_users(decoded)
     return found
@@ -43,7 +44,8 @@ def _json_users(text: str) -> set[str]:
     return {v for k, v in doc.items() if isinstance(k, str) and k.startswith("user.") and isinstance(v, str)}
 
 
-def _decoded(text: str) -> str:
+def decoded_record(text: str) -> str:
+    """The text of `text` read as base64 of a (possibly gzipped) record, cut at 16 MiB; "" when it is not one."""
     if len(text) < 8:
         return ""
     try:

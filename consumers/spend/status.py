@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from consumers.dashboard.budgets import BudgetStatus
+from consumers.dashboard.budgets import BudgetStatus, BudgetSubject
 from consumers.dashboard.config import DashboardConfig
 from consumers.ddb import from_ddb, query_items, to_ddb, with_backoff
 from consumers.retention import retention
@@ -34,29 +34,14 @@ def status_sk(scope: str, name: str) -> str:
 
 
 @dataclass(frozen=True)
-class StoredStatus:
-    scope: str
-    name: str
-    kind: str
-    limit: float
-    spent: float
+class StoredStatus(BudgetSubject):
     projected: float
     runout_ms: int | None
     source: str
     as_of_ms: int
 
-    @property
-    def over(self) -> bool:
-        return self.spent >= self.limit
-
     def to_json(self) -> dict[str, object]:
-        return {
-            "scope": self.scope,
-            "name": self.name,
-            "kind": self.kind,
-            "limit": self.limit,
-            "spent": round(self.spent, 6),
-            "share": round(self.spent / self.limit, 6),
+        return self.subject_json() | {
             "projected_month_total": round(self.projected, 6),
             "runs_out_ms": self.runout_ms,
             "limit_from": self.source,

@@ -13,6 +13,7 @@ from consumers.sink.base import RowKey, Stores
 from consumers.sink.dynamodb import DynamoStores
 from consumers.sink.memory import MemoryStores
 from tests.core import test_pipeline_exactly_once as scenario
+from tests.core.crash_driver import Crash
 from tests.core.tables import create_metrics_table
 
 pytestmark = pytest.mark.emulator
@@ -30,7 +31,7 @@ class CrashingDynamo(DynamoStores):
             if self.fail_after is not None:
                 if self.fail_after == 0:
                     self.fail_after = None
-                    raise scenario.Crash("mid-flush")
+                    raise Crash("mid-flush")
                 self.fail_after -= 1
             super().save_rows(shard_id, [w])
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
 
 import pytest
 
@@ -17,30 +16,12 @@ from consumers.pipeline import ShardPipeline
 from consumers.query.api import query_metric
 from consumers.query.reader import MemoryRowReader
 from consumers.sink.memory import MemoryStores
+from tests.core.crash_driver import CrashingStores, Run, drive_with_crashes
 from tests.core.telemetry import PRICE, Point, envelope_bytes, expected_totals, expected_users, random_events
 
 START = 1_763_679_600_000  # 2025-11-20T23:00:00Z
 SPAN = 3 * 3600 * 1000  # crosses midnight UTC
 SIZES = {"1m": 60_000, "1h": 3_600_000, "1d": 86_400_000}
-
-
-class Crash(Exception):
-    pass
-
-
-class CrashingStores(MemoryStores):
-    """Memory stores that can fail after N more row writes (a crash in the middle of a flush)."""
-
-    fail_after: int | None = None
-
-    def save_rows(self, shard_id, rows):  # type: ignore[no-untyped-def]
-        for w in rows:
-            if self.fail_after is not None:
-                if self.fail_after == 0:
-                    self.fail_after = None
-                    raise Crash("mid-flush")
-                self.fail_after -= 1
-            super().save_rows(shard_id, [w])
 
 
 def build_shards(seed: int, n_records: int, shards: int = 2) -> tuple[dict[str, list[SourceRecord]], list[Point]]:
@@ -67,59 +48,18 @@ def build_shards(seed: int, n_records: int, shards: int = 2) -> tuple[dict[str, 
 DRIVER_TUNABLES = Tunables(flush_interval_ms=3, user_flush_interval_ms=6, size_flush_interval_ms={"1h": 6, "1d": 10})
 
 
-@dataclass
-class Run:
-    crashes: int = 0
-    #: restarts that resumed from a checkpoint strictly inside the shard's records (not its start, not its end)
-    mid_stream_restarts: int = 0
-
-
 def consume(by_shard, stores, rng, crash_rate=0.0, tunables=None, retune=None) -> Run:  # type: ignore[no-untyped-def]
     """Drive each shard like the KCL would: batches, flushes, checkpoints; crash and restart at random.
     `retune(rng)`, when given, picks the settings of every restarted pipeline (an operator changing them)."""
     tunables = tunables or DRIVER_TUNABLES
-    run = Run()
-    for shard, records in by_shard.items():
-        clock = [0]
-        checkpoint = None
 
-        def new_pipeline(shard=shard, clock=clock):  # type: ignore[no-untyped-def]
-            settings = retune(rng) if retune and run.crashes else tunables  # after the first crash
-            p = ShardPipeline("app", shard, stores.stores(), settings, clock_ms=lambda: clock[0])
-            p.restore(checkpoint)  # noqa: B023 - deliberately the *current* checkpoint
-            return p
+    def new_pipeline(shard, clock_ms, checkpoint, crashes):  # type: ignore[no-untyped-def]
+        settings = retune(rng) if retune and crashes else tunables  # after the first crash
+        p = ShardPipeline("app", shard, stores.stores(), settings, clock_ms=clock_ms)
+        p.restore(checkpoint)
+        return p
 
-        pipe = new_pipeline()
-        i = 0
-        while True:
-            start = 0 if checkpoint is None else next(k for k, r in enumerate(records) if r.position == checkpoint) + 1
-            i = max(i, start)
-            if i >= len(records):
-                break
-            n = rng.randrange(1, 6)
-            pipe.process(records[i : i + n])
-            i += n
-            clock[0] += rng.randrange(1, 10)
-            try:
-                if crash_rate and rng.random() < crash_rate / 2:
-                    stores.fail_after = rng.randrange(0, 4)
-                snap = pipe.flush(force=i >= len(records))
-                if crash_rate and rng.random() < crash_rate / 2:
-                    raise Crash("after writes, before checkpoint")
-                if snap is not None:
-                    pipe.remember_checkpoint(snap)
-                    checkpoint = snap.position
-            except Crash:
-                run.crashes += 1
-                if checkpoint is not None and checkpoint != records[-1].position:
-                    run.mid_stream_restarts += 1
-                stores.fail_after = None
-                pipe = new_pipeline()
-                i = 0  # replay from the checkpoint
-                continue
-            if i >= len(records) and not pipe.has_unflushed:
-                break
-    return run
+    return drive_with_crashes(by_shard, stores, rng, crash_rate, new_pipeline)
 
 
 def assert_matches(stores: MemoryStores, points: list[Point]) -> None:

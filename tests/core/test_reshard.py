@@ -17,6 +17,7 @@ import pytest
 
 from consumers.model import SourceRecord
 from tests.core import test_pipeline_exactly_once as scenario
+from tests.core.crash_driver import CrashingStores
 
 
 def reshard(seed: int, n: int) -> tuple[dict[str, list[SourceRecord]], list[scenario.Point]]:
@@ -53,7 +54,7 @@ def test_split_then_merge_with_crashes_is_exact(seed: int) -> None:
     by_shard, points = reshard(500 + seed, 90)
     assert len(by_shard) == 4
     copies = redeliver_across_the_split(by_shard, 5)
-    stores = scenario.CrashingStores()
+    stores = CrashingStores()
     run = scenario.consume(by_shard, stores, random.Random(seed), crash_rate=0.3)
     assert run.mid_stream_restarts > 0
     # the copies on the child are exact duplicates of what the parent counted: a per-shard design alone would count

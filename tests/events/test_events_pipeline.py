@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -12,32 +13,16 @@ import pytest
 
 from consumers.config import Tunables
 from consumers.events_pipeline import EventsPipeline
-from consumers.model import SourceRecord
+from consumers.model import Position, SourceRecord
 from consumers.query.events import query_events
 from consumers.query.reader import MemoryRowReader
 from consumers.sink.memory import MemoryStores
+from tests.core.crash_driver import CrashingStores, drive_with_crashes
 from tests.events import oracle
 from tests.events.generator import SECRET, SPAN, START, random_records
 from tests.events.oracle import QUERIES
 
 TUNABLES = Tunables(flush_interval_ms=3, user_flush_interval_ms=6, size_flush_interval_ms={"1h": 6, "1d": 10})
-
-
-class Crash(Exception):
-    pass
-
-
-class CrashingStores(MemoryStores):
-    fail_after: int | None = None
-
-    def save_rows(self, shard_id, rows):  # type: ignore[no-untyped-def]
-        for w in rows:
-            if self.fail_after is not None:
-                if self.fail_after == 0:
-                    self.fail_after = None
-                    raise Crash("mid-flush")
-                self.fail_after -= 1
-            super().save_rows(shard_id, [w])
 
 
 def source_records(by_shard: dict[str, list[Any]]) -> dict[str, list[SourceRecord]]:
@@ -54,43 +39,12 @@ def consume(
     crash_rate: float,
     tunables: Tunables = TUNABLES,
 ) -> int:
-    crashes = 0
-    for shard, records in by_shard.items():
-        clock = [0]
-        checkpoint = None
+    def fresh(shard: str, clock_ms: Callable[[], int], checkpoint: Position | None, _crashes: int) -> EventsPipeline:
+        p = EventsPipeline("events", shard, stores.stores(), tunables, clock_ms=clock_ms)
+        p.restore(checkpoint)
+        return p
 
-        def fresh(shard: str = shard, clock: list[int] = clock) -> EventsPipeline:
-            p = EventsPipeline("events", shard, stores.stores(), tunables, clock_ms=lambda: clock[0])
-            p.restore(checkpoint)  # noqa: B023 - the current checkpoint
-            return p
-
-        pipe, i = fresh(), 0
-        while True:
-            start = 0 if checkpoint is None else next(k for k, r in enumerate(records) if r.position == checkpoint) + 1
-            i = max(i, start)
-            if i >= len(records):
-                break
-            n = rng.randrange(1, 6)
-            pipe.process(records[i : i + n])
-            i += n
-            clock[0] += rng.randrange(1, 10)
-            try:
-                if crash_rate and rng.random() < crash_rate / 2:
-                    stores.fail_after = rng.randrange(0, 4)
-                snap = pipe.flush(force=i >= len(records))
-                if crash_rate and rng.random() < crash_rate / 2:
-                    raise Crash("after writes, before checkpoint")
-                if snap is not None:
-                    pipe.remember_checkpoint(snap)
-                    checkpoint = snap.position
-            except Crash:
-                crashes += 1
-                stores.fail_after = None
-                pipe, i = fresh(), 0
-                continue
-            if i >= len(records) and not pipe.has_unflushed:
-                break
-    return crashes
+    return drive_with_crashes(by_shard, stores, rng, crash_rate, fresh).crashes
 
 
 def assert_matches(stores: MemoryStores, events: list[dict[str, Any]]) -> None:

@@ -4,14 +4,11 @@ MultiLangDaemon runs it in tests/realcli."""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
 import uuid
 
 import pytest
-from amazon_kclpy import kcl
 
 from consumers.aws import AwsTarget
 from consumers.config import Names, Tunables
@@ -21,20 +18,14 @@ from consumers.query.reader import DynamoRowReader
 from tests.core.tables import create_metrics_table
 from tests.events import oracle
 from tests.events.generator import SPAN, START, random_records
+from tests.kcl_processor.stdio import batches_then_shutdown, kcl_record, run_stdio
 
 pytestmark = pytest.mark.emulator
 SHARD = "shardId-000000000003"
 
 
 def _record(seq: int, data: bytes) -> dict[str, object]:
-    return {
-        "action": "record",
-        "data": base64.b64encode(data).decode(),
-        "partitionKey": "pk",
-        "sequenceNumber": str(seq),
-        "subSequenceNumber": 0,
-        "approximateArrivalTimestamp": START + SPAN,
-    }
+    return kcl_record(seq, data, START + SPAN)
 
 
 def test_events_processor_checkpoints_after_rows_and_lake_files(
@@ -54,26 +45,8 @@ def test_events_processor_checkpoints_after_rows_and_lake_files(
     recs.insert(3, _record(recs[2]["sequenceNumber"] + "0", b"not gzip"))  # type: ignore[operator]
     recs.sort(key=lambda r: int(str(r["sequenceNumber"])))
     batches = [recs[:5], recs[5:]]
-    lines: list[dict[str, object]] = [
-        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0}
-    ]
-    for batch in batches:
-        lines.append({"action": "processRecords", "records": batch, "millisBehindLatest": 0})
-        lines.append(
-            {
-                "action": "checkpoint",
-                "sequenceNumber": batch[-1]["sequenceNumber"],
-                "subSequenceNumber": 0,
-                "error": None,
-            }
-        )
-    lines.append({"action": "shutdownRequested"})
-    out, err = io.StringIO(), io.StringIO()
-    inp = io.StringIO("".join(json.dumps(x) + "\n" for x in lines))
     monkeypatch.setenv("CCSTREAM_LAKE_FLUSH_INTERVAL_MS", "0")
-    kcl.KCLProcess(EventsProcessor(settings), input_file=inp, output_file=out, error_file=err).run()
-    assert "Caught exception" not in err.getvalue(), err.getvalue()
-    sent = [json.loads(x) for x in out.getvalue().splitlines() if x.strip()]
+    sent = run_stdio(EventsProcessor(settings), batches_then_shutdown(SHARD, batches))
     assert [o["sequenceNumber"] for o in sent if o["action"] == "checkpoint"] == [
         b[-1]["sequenceNumber"] for b in batches
     ]

@@ -19,6 +19,7 @@ from consumers.model import SourceRecord
 from consumers.query.api import query_metric
 from consumers.query.reader import MemoryRowReader
 from tests.core import test_pipeline_exactly_once as scenario
+from tests.core.crash_driver import CrashingStores
 from tests.core.telemetry import emf_line, envelope_bytes
 
 COMMITS = "claude_code.commit.count"
@@ -71,7 +72,7 @@ def users_past_the_limit(lines: list[tuple[str, int, str, str]]) -> dict[str, in
     return out
 
 
-def latest_counters(stores: scenario.CrashingStores) -> dict[str, int]:
+def latest_counters(stores: CrashingStores) -> dict[str, int]:
     total: dict[str, int] = defaultdict(int)
     for snaps in stores.snapshots.values():
         for k, v in snaps[-1].counters.items():
@@ -82,7 +83,7 @@ def latest_counters(stores: scenario.CrashingStores) -> dict[str, int]:
 @pytest.mark.parametrize("seed", range(4))
 def test_limit_counters_are_exact_after_crashes(seed: int) -> None:
     by_shard, lines = hostile_shards(700 + seed, 70)
-    stores = scenario.CrashingStores()
+    stores = CrashingStores()
     run = scenario.consume(by_shard, stores, random.Random(seed), crash_rate=0.4, tunables=LIMITED)
     assert run.crashes > 0 and run.mid_stream_restarts > 0, run
     counters = latest_counters(stores)

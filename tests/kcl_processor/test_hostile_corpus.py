@@ -10,7 +10,6 @@ from the dead-letter bucket, matched by record and event); the shard's counters 
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections import Counter
@@ -25,8 +24,9 @@ from consumers.query.api import query_metric
 from consumers.query.reader import DynamoRowReader
 from tests.e2e.harness import deployed_stack
 from tests.hostile.corpus import COMMITS, T0, Corpus, build
+from tests.kcl_processor.stdio import batches_then_shutdown, kcl_record, run_stdio
 from tests.kcl_processor.test_hostile_shard import checkpoints, latest_counters, make_settings
-from tests.kcl_processor.test_processor_stdio import SHARD, _run
+from tests.kcl_processor.test_processor_stdio import SHARD
 
 pytestmark = pytest.mark.emulator
 FIRST_SEQ = 10**50
@@ -44,17 +44,6 @@ LIMITED = Tunables(
 @pytest.fixture(scope="module")
 def corpus() -> Corpus:
     return build()
-
-
-def kcl_record(seq: int, data: bytes, arrival_ms: int) -> dict[str, object]:
-    return {
-        "action": "record",
-        "data": base64.b64encode(data).decode(),
-        "partitionKey": "pk",
-        "sequenceNumber": str(seq),
-        "subSequenceNumber": 0,
-        "approximateArrivalTimestamp": arrival_ms,
-    }
 
 
 def letters_by_item(
@@ -78,17 +67,12 @@ def letters_by_item(
 
 def test_hostile_corpus_through_the_processor(aws: AwsTarget, corpus: Corpus) -> None:
     settings = make_settings(aws, LIMITED)
-    lines: list[dict[str, object]] = [
-        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0}
+    batches = [
+        [kcl_record(FIRST_SEQ + i, corpus.records[i].data, corpus.records[i].arrival_ms) for i in indices]
+        for indices in corpus.cases.values()
     ]
-    ends = []
-    for indices in corpus.cases.values():
-        recs = [kcl_record(FIRST_SEQ + i, corpus.records[i].data, corpus.records[i].arrival_ms) for i in indices]
-        lines.append({"action": "processRecords", "records": recs, "millisBehindLatest": 0})
-        ends.append(recs[-1]["sequenceNumber"])
-        lines.append({"action": "checkpoint", "sequenceNumber": ends[-1], "subSequenceNumber": 0, "error": None})
-    lines.append({"action": "shutdownRequested"})
-    out = _run(AggregatorProcessor(settings), lines)
+    ends = [recs[-1]["sequenceNumber"] for recs in batches]
+    out = run_stdio(AggregatorProcessor(settings), batches_then_shutdown(SHARD, batches))
 
     # every case's batch was checkpointed at its last record: nothing held the shard
     assert checkpoints(out) == ends

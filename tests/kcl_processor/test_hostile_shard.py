@@ -30,7 +30,8 @@ from consumers.sink.dynamodb import DynamoStores
 from consumers.windows.definitions import iso
 from tests.core.tables import create_metrics_table
 from tests.core.telemetry import emf_line, envelope_bytes
-from tests.kcl_processor.test_processor_stdio import SHARD, T0, _record, _run
+from tests.kcl_processor.stdio import batches_then_shutdown, run_stdio
+from tests.kcl_processor.test_processor_stdio import SHARD, T0, _record
 
 pytestmark = pytest.mark.emulator
 COMMITS = "claude_code.commit.count"
@@ -59,13 +60,7 @@ def records_of(lines: list[str], per_record: int = 500, first_seq: int = 10**50)
 
 
 def one_batch_then_shutdown(recs: list[dict[str, object]]) -> list[dict[str, object]]:
-    last = recs[-1]["sequenceNumber"]
-    return [
-        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0},
-        {"action": "processRecords", "records": recs, "millisBehindLatest": 0},
-        {"action": "checkpoint", "sequenceNumber": last, "subSequenceNumber": 0, "error": None},
-        {"action": "shutdownRequested"},
-    ]
+    return batches_then_shutdown(SHARD, [recs])
 
 
 def checkpoints(out: list[dict[str, object]]) -> list[object]:
@@ -91,7 +86,7 @@ def test_26000_departments_in_a_minute_fold_into_other_and_the_shard_moves(aws: 
         emf_line(T0 + 1000, {"user.id": "u1", "department": f"dep-{i:05d}"}, {COMMITS: 1.0}) for i in range(26_000)
     ]
     recs = records_of(lines)
-    out = _run(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
+    out = run_stdio(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
     assert checkpoints(out) == [recs[-1]["sequenceNumber"]]
     assert commits(settings, "1m") == {(): 26_000.0}  # the total is exact
     by_dep = commits(settings, "1m", ("department",))
@@ -106,7 +101,7 @@ def test_a_ci_bot_with_18000_sessions_a_day_is_counted_approximately(aws: AwsTar
     settings = make_settings(aws, FAST)
     lines = [emf_line(T0 + 1000, {"user.id": "ci-bot", "session.id": f"s-{i}"}, {COMMITS: 1.0}) for i in range(18_000)]
     recs = records_of(lines)
-    out = _run(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
+    out = run_stdio(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
     assert checkpoints(out) == [recs[-1]["sequenceNumber"]]
     reader = DynamoRowReader(settings.target.client("dynamodb"), settings.names.table)
     (sessions,) = query_metric(reader, "sessions", "1d", (), T0 - DAY, T0 + DAY)
@@ -129,7 +124,7 @@ def test_a_ci_bot_with_18000_sessions_a_day_is_counted_approximately(aws: AwsTar
 def test_sessions_below_the_limit_are_exact_and_say_so(aws: AwsTarget) -> None:
     settings = make_settings(aws, FAST)
     lines = [emf_line(T0 + 1000, {"user.id": f"u{i % 7}", "session.id": f"s-{i}"}, {COMMITS: 1.0}) for i in range(70)]
-    out = _run(AggregatorProcessor(settings), one_batch_then_shutdown(records_of(lines)))
+    out = run_stdio(AggregatorProcessor(settings), one_batch_then_shutdown(records_of(lines)))
     assert checkpoints(out)
     reader = DynamoRowReader(settings.target.client("dynamodb"), settings.names.table)
     (sessions,) = query_metric(reader, "sessions", "1d", (), T0 - DAY, T0 + DAY)
@@ -156,7 +151,7 @@ def test_one_huge_attribute_value_never_holds_the_checkpoint(aws: AwsTarget) -> 
     lines = [emf_line(T0 + 1000, {"user.id": "u1", "department": huge}, {COMMITS: 1.0})]
     lines += [emf_line(T0 + 1000, {"user.id": "u2", "department": "eng"}, {COMMITS: 1.0}) for _ in range(3)]
     recs = records_of(lines, per_record=1)
-    out = _run(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
+    out = run_stdio(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
     assert checkpoints(out) == [recs[-1]["sequenceNumber"]]
     counters = latest_counters(settings)
     # every line counts; the huge value is cut to CCSTREAM_MAX_VALUE_CHARS and that is recorded
@@ -185,7 +180,7 @@ def test_a_record_that_crashes_decoding_is_quarantined(aws: AwsTarget, monkeypat
         for i in range(2)
     ]
     recs = [_record(10**50 + 1, poison), *good]
-    out = _run(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
+    out = run_stdio(AggregatorProcessor(settings), one_batch_then_shutdown(recs))
     assert checkpoints(out) == [recs[-1]["sequenceNumber"]]
     assert commits(settings, "1m") == {(): 2.0}
     s3 = settings.target.client("s3")
@@ -218,7 +213,7 @@ def test_a_transient_flush_failure_keeps_state_and_is_retried(aws: AwsTarget, mo
         {"action": "processRecords", "records": [b], "millisBehindLatest": 0},
         {"action": "checkpoint", "sequenceNumber": b["sequenceNumber"], "subSequenceNumber": 0, "error": None},
     ]
-    out = _run(AggregatorProcessor(settings), lines)
+    out = run_stdio(AggregatorProcessor(settings), lines)
     assert checkpoints(out) == [b["sequenceNumber"]]
     assert commits(settings, "1m") == {(): 2.0}
     assert latest_counters(settings)["transient_failures"] == 1
@@ -241,7 +236,7 @@ def test_idle_flush_writes_every_open_row_and_checkpoints_the_last_record(aws: A
         empty,
     ]
     processor = AggregatorProcessor(settings, clock_ms=lambda: next(ticks))
-    out = _run(processor, lines)
+    out = run_stdio(processor, lines)
     assert checkpoints(out) == [recs[-1]["sequenceNumber"]]
     assert commits(settings, "1d") == {(): 3.0} and commits(settings, "1h") == {(): 3.0}
     assert next(ticks, None) is None  # every call read the clock once: the t=6 s call really happened

@@ -7,14 +7,12 @@ messages, shutdown, shard end, lease loss) fast to test.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from amazon_kclpy import kcl
 
 from consumers.aws import AwsTarget
 from consumers.config import Names, Tunables
@@ -23,6 +21,7 @@ from consumers.query.api import query_metric
 from consumers.query.reader import DynamoRowReader
 from tests.core.tables import create_metrics_table
 from tests.core.telemetry import envelope_bytes, expected_totals, random_events
+from tests.kcl_processor.stdio import batches_then_shutdown, kcl_record, run_stdio
 
 pytestmark = pytest.mark.emulator
 T0 = 1_763_679_600_000
@@ -30,22 +29,7 @@ SHARD = "shardId-000000000007"
 
 
 def _record(seq: int, data: bytes) -> dict[str, object]:
-    return {
-        "action": "record",
-        "data": base64.b64encode(data).decode(),
-        "partitionKey": "pk",
-        "sequenceNumber": str(seq),
-        "subSequenceNumber": 0,
-        "approximateArrivalTimestamp": T0 + 10**8,
-    }
-
-
-def _run(processor: AggregatorProcessor, lines: list[dict[str, object]]) -> list[dict[str, object]]:
-    out, err = io.StringIO(), io.StringIO()
-    inp = io.StringIO("".join(json.dumps(line) + "\n" for line in lines))
-    kcl.KCLProcess(processor, input_file=inp, output_file=out, error_file=err).run()
-    assert "Caught exception" not in err.getvalue(), err.getvalue()
-    return [json.loads(x) for x in out.getvalue().splitlines() if x.strip()]
+    return kcl_record(seq, data, T0 + 10**8)
 
 
 @pytest.fixture()
@@ -74,21 +58,7 @@ def test_batches_are_checkpointed_after_rows_land(settings: ProcessorSettings) -
             seq += 1
             recs.append(_record(seq, envelope_bytes("s", [(i, ts, ln) for i, (ts, ln, _) in enumerate(evs)])))
         batches.append(recs)
-    lines: list[dict[str, object]] = [
-        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0}
-    ]
-    for recs in batches:
-        lines.append({"action": "processRecords", "records": recs, "millisBehindLatest": 0})
-        lines.append(
-            {
-                "action": "checkpoint",
-                "sequenceNumber": recs[-1]["sequenceNumber"],
-                "subSequenceNumber": 0,
-                "error": None,
-            }
-        )
-    lines.append({"action": "shutdownRequested"})
-    out = _run(AggregatorProcessor(settings), lines)
+    out = run_stdio(AggregatorProcessor(settings), batches_then_shutdown(SHARD, batches))
     checkpoints = [o for o in out if o["action"] == "checkpoint"]
     assert [c["sequenceNumber"] for c in checkpoints] == [b[-1]["sequenceNumber"] for b in batches]
     assert out[-1] == {"action": "status", "responseFor": "shutdownRequested"}
@@ -115,7 +85,7 @@ def test_shard_end_checkpoints_at_shard_end(settings: ProcessorSettings) -> None
         {"action": "shardEnded"},
         {"action": "checkpoint", "sequenceNumber": "SHARD_END", "subSequenceNumber": 0, "error": None},
     ]
-    out = _run(AggregatorProcessor(settings), lines)
+    out = run_stdio(AggregatorProcessor(settings), lines)
     cps = [o for o in out if o["action"] == "checkpoint"]
     assert cps[-1]["sequenceNumber"] is None  # checkpoint() with no argument = SHARD_END
 
@@ -128,7 +98,7 @@ def test_bad_records_never_stop_the_shard(settings: ProcessorSettings) -> None:
         {"action": "processRecords", "records": recs, "millisBehindLatest": 0},
         {"action": "checkpoint", "sequenceNumber": recs[-1]["sequenceNumber"], "subSequenceNumber": 0, "error": None},
     ]
-    out = _run(AggregatorProcessor(settings), lines)
+    out = run_stdio(AggregatorProcessor(settings), lines)
     assert [o["sequenceNumber"] for o in out if o["action"] == "checkpoint"] == [recs[-1]["sequenceNumber"]]
     s3 = settings.target.client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=settings.deadletter_bucket)["Contents"]]
@@ -154,13 +124,7 @@ def test_the_aggregator_beats_and_reports_dead_letters_by_reason(settings: Proce
     """The alarms of infra/streaming.yaml read ClaudeCode/Heartbeat and ClaudeCode/DeadLetters per Reason."""
     good = envelope_bytes("s", [(1, T0, random_events(random.Random(3), 1, T0, 1000)[0][1])])
     recs = [_record(10**50 + 1, b"garbage"), _record(10**50 + 2, good)]
-    lines: list[dict[str, object]] = [
-        {"action": "initialize", "shardId": SHARD, "sequenceNumber": "TRIM_HORIZON", "subSequenceNumber": 0},
-        {"action": "processRecords", "records": recs, "millisBehindLatest": 0},
-        {"action": "checkpoint", "sequenceNumber": recs[-1]["sequenceNumber"], "subSequenceNumber": 0, "error": None},
-        {"action": "shutdownRequested"},
-    ]
-    _run(AggregatorProcessor(settings), lines)
+    run_stdio(AggregatorProcessor(settings), batches_then_shutdown(SHARD, [recs]))
     cw = aws.client("cloudwatch")
     app = {"Name": "Application", "Value": settings.names.consumer_app}
     beats = cw.list_metrics(Namespace="ClaudeCode", MetricName="Heartbeat", Dimensions=[app])["Metrics"]
