@@ -167,8 +167,8 @@ def _images(template: str) -> list[tuple[str, Any]]:
             "monitoring.yaml",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="CollectorImage (monitoring.yaml, the collector helper's) defaults to a tag and its "
-                "description does not say how to pin a digest: requested in the supply-chain report",
+                reason="CollectorImage defaults to the tag docker/collector.Dockerfile builds (no registry is "
+                "reachable here to push it and take its digest); its description says how to pin one",
             ),
         ),
     ],
