@@ -11,7 +11,6 @@ Interface as `ShardPipeline`: `restore`, `process`, `flush` (returns the snapsho
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 from collections.abc import Callable
@@ -23,10 +22,11 @@ from consumers.decode.limits import DecodeLimits
 from consumers.decode.records import DecodedRecord, decode_record, env_limits
 from consumers.lake.events import EventsLake
 from consumers.model import DeadLetter, Position, RowKey, SourceRecord
-from consumers.pipeline import CLAIM_CHUNK, POISON_REASON, wall_clock_ms
+from consumers.pipeline import CLAIM_CHUNK, wall_clock_ms
 from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
-from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters
+from consumers.shard.counters import Counters
 from consumers.shard.eventbook import EVENT_KIND, EventBook, user_bucket
+from consumers.shard.letters import PendingLetters, poison_letter, saved_snapshot
 from consumers.shard.rowbook import NO_POSITION
 from consumers.sink.base import ShardSnapshot, Stores
 from consumers.windows.definitions import WINDOW_SIZES, WindowSize
@@ -90,7 +90,7 @@ class EventsPipeline:
         # Event rows follow the window rows' intervals (W): 1m fresh every second, 1h/1d at their size interval.
         self.schedule = FlushSchedule(self.tunables, (z.name for z in self.sizes), clock_ms())
         self.tracker = CheckpointTracker()
-        self._pending_letters: list[DeadLetter] = []
+        self._pending_letters = PendingLetters(self.counters)
         #: The events table's writer (None: no lake rows, e.g. in unit tests of the aggregates).
         self.lake = lake
 
@@ -98,13 +98,11 @@ class EventsPipeline:
     def restore(self, checkpoint: Position | None) -> None:
         if checkpoint is None:
             return
-        for snap in self.stores.state.load_snapshots(self.app, self.shard_id):
-            if snap.position == checkpoint:
-                self.watermark.value_ms = snap.watermark_ms
-                self.counters.values = dict(snap.counters)
-                self.position = checkpoint
-                return
-        log.warning("%s: no saved state for checkpoint %s; starting with an empty watermark", self.shard_id, checkpoint)
+        snap = saved_snapshot(self.stores.state, self.app, self.shard_id, checkpoint)
+        if snap is not None:
+            self.watermark.value_ms = snap.watermark_ms
+            self.counters.values = dict(snap.counters)
+            self.position = checkpoint
 
     def drop(self) -> None:
         self.book.drop()
@@ -184,18 +182,7 @@ class EventsPipeline:
             return None
 
     def _poison(self, rec: SourceRecord, stage: str, exc: Exception) -> None:
-        log.warning("%s: record %s quarantined (%s: %r)", self.shard_id, rec.sequence_number, stage, exc)
-        self._dead(
-            DeadLetter(
-                reason=POISON_REASON,
-                detail=f"{stage}: {type(exc).__name__}: {str(exc)[:500]}",
-                shard_id=rec.shard_id,
-                sequence_number=str(rec.sequence_number),
-                sub_sequence_number=rec.sub_sequence_number,
-                index=-1,
-                payload=base64.b64encode(rec.data).decode(),
-            )
-        )
+        self._dead(poison_letter(rec, stage, exc))
 
     def _screen(self, rec: SourceRecord, d: DecodedRecord, events: list[Event]) -> frozenset[int]:
         wm = self.watermark
@@ -207,17 +194,14 @@ class EventsPipeline:
         return frozenset(late)
 
     def _dead(self, dl: DeadLetter) -> None:
-        self._pending_letters.append(dl)
-        self.counters.add(f"{DEAD_LETTER_COUNTER}{dl.reason}")
+        self._pending_letters.add(dl)
 
     # ----------------------------------------------------------------------------------------------- flushing
     def flush(self, force: bool = False) -> ShardSnapshot | None:
         now = self.clock_ms()
         due = self.schedule.due(now, force)
         writes = self.book.writes(due, self.position)
-        if self._pending_letters:
-            self.stores.dead_letters.write(self._pending_letters)
-            self._pending_letters = []
+        self._pending_letters.write(self.stores.dead_letters)
         if writes:
             self.stores.rows.save_rows(self.shard_id, writes)
             self.book.mark_written(writes)

@@ -15,7 +15,6 @@ A record that cannot be decoded or read for any reason of its own (not a store f
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable
@@ -31,7 +30,8 @@ from consumers.decode.records import DecodedRecord, decode_record, env_limits, l
 from consumers.model import DeadLetter, Position, RowKey, SourceRecord
 from consumers.native import on_by_default
 from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
-from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters, dead_letters_by_reason
+from consumers.shard.counters import Counters, dead_letters_by_reason
+from consumers.shard.letters import POISON_REASON, PendingLetters, poison_letter, saved_snapshot
 from consumers.shard.publisher import PUBLISH_GRACE_MS, ClosedWindowPublisher
 from consumers.shard.rowbook import NO_POSITION, RowBook, RowState
 from consumers.sink.base import ShardSnapshot, Stores
@@ -56,8 +56,6 @@ __all__ = [
 #: Records decoded and de-duplicated together (one conditional write per distinct batch fingerprint in a chunk);
 #: ≈ 1.4 MB gzip'd, ≈ 25 MB decoded at most. The KCL hands over `maxRecords` (40) at a time anyway.
 CLAIM_CHUNK = 50
-#: Dead-letter reason of a record whose decoding raised (a bug or an input no rule foresaw).
-POISON_REASON = "poison_record"
 
 
 def wall_clock_ms() -> int:
@@ -97,7 +95,7 @@ class ShardPipeline:
             if stores.metrics is None
             else ClosedWindowPublisher(shard_id, stores.rows, stores.metrics, self.counters)  # type: ignore[arg-type]
         )
-        self._pending_letters: list[DeadLetter] = []
+        self._pending_letters = PendingLetters(self.counters)
 
     @property
     def rows(self) -> dict[RowKey, RowState]:
@@ -109,13 +107,11 @@ class ShardPipeline:
         """Resume watermark and counters exactly as they were at the KCL checkpoint we restart from."""
         if checkpoint is None:
             return
-        for snap in self.stores.state.load_snapshots(self.app, self.shard_id):
-            if snap.position == checkpoint:
-                self.watermark.value_ms = snap.watermark_ms
-                self.counters.values = dict(snap.counters)
-                self.position = checkpoint
-                return
-        log.warning("%s: no saved state for checkpoint %s; starting with an empty watermark", self.shard_id, checkpoint)
+        snap = saved_snapshot(self.stores.state, self.app, self.shard_id, checkpoint)
+        if snap is not None:
+            self.watermark.value_ms = snap.watermark_ms
+            self.counters.values = dict(snap.counters)
+            self.position = checkpoint
 
     def drop(self) -> None:
         """Lease lost: forget everything in memory (the next owner replays from the checkpoint)."""
@@ -228,18 +224,7 @@ class ShardPipeline:
             return None
 
     def _poison(self, rec: SourceRecord, stage: str, exc: Exception) -> None:
-        log.warning("%s: record %s quarantined (%s: %r)", self.shard_id, rec.sequence_number, stage, exc)
-        self._dead(
-            DeadLetter(
-                reason=POISON_REASON,
-                detail=f"{stage}: {type(exc).__name__}: {str(exc)[:500]}",
-                shard_id=rec.shard_id,
-                sequence_number=str(rec.sequence_number),
-                sub_sequence_number=rec.sub_sequence_number,
-                index=-1,
-                payload=base64.b64encode(rec.data).decode(),
-            )
-        )
+        self._dead(poison_letter(rec, stage, exc))
 
     def _screen(self, rec: SourceRecord, d: DecodedRecord, lines: list[Line]) -> frozenset[int]:
         """Move the watermark over a record's lines; dead-letter late/future ones and return their indices."""
@@ -255,8 +240,7 @@ class ShardPipeline:
         return frozenset(late)
 
     def _dead(self, dl: DeadLetter) -> None:
-        self._pending_letters.append(dl)
-        self.counters.add(f"{DEAD_LETTER_COUNTER}{dl.reason}")
+        self._pending_letters.add(dl)
 
     def _late_letter(
         self, rec: SourceRecord, event_id: str, index: int, point: object, verdict: Lateness, watermark_ms: int
@@ -282,9 +266,7 @@ class ShardPipeline:
         now = self.clock_ms()
         due = self.schedule.due(now, force)
         writes = self.book.writes(due, self.position)
-        if self._pending_letters:
-            self.stores.dead_letters.write(self._pending_letters)
-            self._pending_letters = []
+        self._pending_letters.write(self.stores.dead_letters)
         if writes:
             self.stores.rows.save_rows(self.shard_id, writes)
             self.book.mark_written(writes)

@@ -82,7 +82,7 @@ class StackSpec:
 
 
 def _prepare_monitoring(ctx: PrepareContext) -> dict[str, str]:
-    out = {**_prepare_identity_keys(ctx), **_certificate(ctx), **_prefix_lists(ctx)}
+    out = {**_prepare_identity_keys(ctx), **_certificate(ctx), **_prefix_lists(ctx), **_collector_image(ctx)}
     # The template's Rules (an internet-facing collector needs OIDC; OIDC needs an audience and a JWKS URL;
     # pseudonyms need keys) are checked here, before any stack changes: moto ignores Rules.
     parameters = _checked_parameters(ctx, _MON, "monitoring.yaml", out)
@@ -108,6 +108,30 @@ def _certificate(ctx: PrepareContext) -> dict[str, str]:
         "--certificate-arn arn:aws:acm:<region>:<account>:certificate/<id> (request one with "
         "`aws acm request-certificate --domain-name otel.example.com --validation-method DNS`)."
     )
+
+
+#: The collector image on an emulator, where no task runs it: the name docker/collector.Dockerfile's build is tagged
+#: with (`docker-compose.yml`). On AWS the image is the operator's push, pinned by digest (there is no default).
+EMULATOR_COLLECTOR_IMAGE = "otelcol-ccstream:0.131.0"
+
+
+def _collector_image(ctx: PrepareContext) -> dict[str, str]:
+    """The collector image: given or kept; on an emulator the local build's tag; on AWS a missing one is an error,
+    and one without a digest is deployed with a warning (a tag may move under running tasks)."""
+    given = ctx.options.parameters.get(_MON, {}).get("CollectorImage") or (ctx.current_parameters or {}).get(
+        "CollectorImage", ""
+    )
+    if ctx.target.is_emulator:
+        return {} if given else {"CollectorImage": EMULATOR_COLLECTOR_IMAGE}
+    if not given:
+        raise ConfigError(
+            "the monitoring stack needs the collector image: build docker/collector.Dockerfile, push it to your "
+            "registry and pass -p monitoring.CollectorImage=ACCOUNT.dkr.ecr.REGION.amazonaws.com/otelcol-ccstream"
+            "@sha256:<digest> (infra/README.md)."
+        )
+    if "@sha256:" not in given:
+        ctx.progress(f"warning: CollectorImage {given} is a tag, not a digest: tasks may start different bytes.")
+    return {}
 
 
 def _prepare_networking(ctx: PrepareContext) -> dict[str, str]:

@@ -53,8 +53,8 @@ from consumers.lake.transform import (
     transform_record,
 )
 from consumers.lake.writer import LakeWriter
-from consumers.pipeline import POISON_REASON
 from consumers.privacy.forgetlist import DEFAULT_REFRESH_MS, ForgetList
+from consumers.shard.letters import POISON_REASON
 
 log = logging.getLogger("ccstream.lake")
 #: Bytes of a quarantined record kept in its dead letter (base64: MAX_PAYLOAD_CHARS characters).

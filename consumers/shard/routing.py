@@ -22,7 +22,10 @@ from consumers.aggregates.dimensions import Signature, signature_key
 from consumers.model import RowKey
 from consumers.windows.definitions import WindowSize
 
-#: Cached hashes are dropped when a cache grows past this (label sets and users churn slowly).
+#: Cached hashes are dropped when a cache grows past this (label sets and users churn slowly). Signatures have the
+#: smallest cache: ~6,700 are open per shard for 10,000 developers, and a client inventing label sets (folded into
+#: `__other__` by the rows) would otherwise fill 200,000 keys and hashes (BENCHMARKS.md "Memory": −50 MB).
+_SIGNATURE_CACHE_LIMIT = 20_000
 _CACHE_LIMIT = 200_000
 
 WindowGroup = tuple[int, tuple[int, ...]]  # (minute, bucket per window size)
@@ -64,7 +67,7 @@ class Router:
         """The stored key of a signature and its hash (its bucket is the hash modulo the window's count)."""
         known = self._signatures.get(sig)
         if known is None:
-            if len(self._signatures) > _CACHE_LIMIT:
+            if len(self._signatures) > _SIGNATURE_CACHE_LIMIT:
                 self._signatures.clear()
             key = signature_key(sig)
             known = self._signatures[sig] = (key, zlib.crc32(key.encode()))
@@ -81,7 +84,7 @@ class Router:
     def _buckets(self, h: int, counts: tuple[int, ...]) -> tuple[int, ...]:
         """The bucket per window size of hash `h` (cached: one tuple per signature or user and counts)."""
         table = self._buckets_by_counts.get(counts)
-        if table is None or len(table) > _CACHE_LIMIT * 5:
+        if table is None or len(table) > _CACHE_LIMIT // 2:  # hashes of open signatures and users: ~17,000 a shard
             table = self._buckets_by_counts[counts] = {}
         buckets = table.get(h)
         if buckets is None:

@@ -14,7 +14,7 @@ from consumers.aws import AwsTarget
 from consumers.config import Names
 from consumers.deploy.deployer import deploy
 from consumers.deploy.preflight import failed_rules
-from consumers.deploy.stacks import STACKS, DeployOptions, PrepareContext
+from consumers.deploy.stacks import STACKS, DeployOptions, PrepareContext, _collector_image
 from consumers.deploy.templates import load_template
 from consumers.errors import ConfigError
 
@@ -33,7 +33,11 @@ MONITORING_DEFAULTS = {
     "OidcJwksUrl": "",
     "IdentityMode": "plain",
     "IdentityKeysSecretArn": "",
+    "CollectorImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/otelcol-ccstream@sha256:" + "ab" * 32,
 }
+NEEDS_IMAGE = (
+    "CollectorImage is required: your push of docker/collector.Dockerfile, pinned by digest (REPO@sha256:...)."
+)
 NEEDS_AUTH = "An internet-facing collector must authenticate: give OidcIssuer, OidcAudience and OidcJwksUrl."
 
 
@@ -51,6 +55,29 @@ def test_the_monitoring_rules_are_evaluated_as_cloudformation_would() -> None:
     ]
     assert _monitoring(IdentityMode="pseudonymous") == ["IdentityMode pseudonymous needs IdentityKeysSecretArn."]
     assert _monitoring(IdentityMode="pseudonymous", IdentityKeysSecretArn="arn:aws:secretsmanager:x") == []
+    assert _monitoring(CollectorImage="") == [NEEDS_IMAGE]  # the template has no default image
+
+
+def test_the_collector_image_is_the_local_tag_on_an_emulator_and_required_on_aws() -> None:
+    said: list[str] = []
+
+    def image(endpoint: str | None, given: dict[str, str], current: dict[str, str] | None = None) -> dict[str, str]:
+        ctx = PrepareContext(
+            AwsTarget(endpoint, "us-east-1"), Names(), DeployOptions(parameters={"monitoring": given}), "arn",
+            current, lambda _: None, said.append,
+        )  # fmt: skip
+        return _collector_image(ctx)
+
+    assert image("http://127.0.0.1:1", {}) == {"CollectorImage": "otelcol-ccstream:0.131.0"}
+    assert image("http://127.0.0.1:1", {"CollectorImage": "mine:1"}) == {}
+    with pytest.raises(ConfigError, match=r"pass -p monitoring\.CollectorImage=.*@sha256:"):
+        image(None, {})
+    pinned = MONITORING_DEFAULTS["CollectorImage"]
+    assert image(None, {"CollectorImage": pinned}) == {} and said == []
+    assert image(None, {}, current={"CollectorImage": pinned}) == {} and said == []  # kept from the stack
+    assert image(None, {"CollectorImage": "repo/otelcol-ccstream:0.131.0"}) == {}
+    assert said == ["warning: CollectorImage repo/otelcol-ccstream:0.131.0 is a tag, not a digest: tasks may start "
+                    "different bytes."]  # fmt: skip
 
 
 def test_the_networking_rule_is_evaluated_too() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from consumers.collector.settings import ENV_NAMES
+from consumers.deploy.stacks import EMULATOR_COLLECTOR_IMAGE
 from consumers.deploy.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,8 +71,8 @@ def test_the_task_sets_every_variable_the_stack_leaves_open() -> None:
 
 
 def test_image_and_modules_are_at_one_release() -> None:
-    image = load_template("monitoring.yaml").parameters["CollectorImage"]["Default"]
-    assert image.endswith(f":{RELEASE}")
+    image = load_template("monitoring.yaml").parameters["CollectorImage"]["Description"]
+    assert f"otelcol-ccstream:{RELEASE}" in image and f"otelcol-ccstream:{RELEASE}" == EMULATOR_COLLECTOR_IMAGE
     go_mod = (ROOT / "collector" / "go.mod").read_text()
     versions = dict(re.findall(r"^\s+(\S*opentelemetry\S*) (v\S+)", go_mod, re.MULTILINE))
     contrib = {m: v for m, v in versions.items() if "opentelemetry-collector-contrib" in m}

@@ -81,14 +81,10 @@ class Corpus:
         """As `expected_letters`, for the lake: late and future points are rows there (no lateness screening)."""
         return {(i.record, i.index): i.reasons for i in self.items if i.reasons and i.lake is None}
 
-    def expected_letters(self, *, fast_path: bool = False) -> dict[tuple[int, int], tuple[str, ...]]:
-        """(record, index) → sorted reasons, for every item that must give any (`fast_path`: as the aggregator
-        gives them, without the letters of `fast_path_gap`)."""
-        return {
-            (i.record, i.index): i.reasons
-            for i in self.items
-            if i.reasons and not (fast_path and fast_path_gap(i.case, i.reasons, i.kind))
-        }
+    def expected_letters(self) -> dict[tuple[int, int], tuple[str, ...]]:
+        """(record, index) → sorted reasons, for every item that must give any (the aggregator and the lake give
+        the same letters, but for the lateness screen: `expected_lake_letters`)."""
+        return {(i.record, i.index): i.reasons for i in self.items if i.reasons}
 
 
 def base_doc(ts: int, value: Any = 1, **labels: Any) -> dict[str, Any]:
@@ -192,19 +188,6 @@ def line_outcome(path: tuple[Any, ...], kind: str) -> tuple[str, ...]:
         return (COUNT,)
     assert top in LABELS, path
     return (COUNT,) if kind in ("bool", "number") else (COUNT, "bad_attribute_type")
-
-
-def fast_path_gap(case: str, reasons: tuple[str, ...], kind: str) -> bool:
-    """The aggregator's fast line reader (consumers/decode/lines.py) skips these without a dead letter, though the
-    rules above (and the lake, which reads every line generically) give one: a JSON null in an attribute it keeps
-    (read as absent), any wrong type in `OTelLib` (a key it skips) and a unit that is not a string (it does not
-    read units). Aggregates are unaffected (the generic reader drops the same attribute); only the letter is missing.
-    """
-    if case.startswith("line:_aws.CloudWatchMetrics.0.Metrics.0.Unit"):
-        return reasons == ("bad_unit",)
-    if case == "line:OTelLib":
-        return reasons == ("bad_attribute_type",)
-    return kind == "null" and case.split(":")[-1] in LABELS and reasons == ("bad_attribute_type",)
 
 
 def _set(doc: Any, path: tuple[Any, ...], value: Any) -> Any:

@@ -91,7 +91,7 @@ def test_hostile_corpus_through_the_processor(aws: AwsTarget, corpus: Corpus) ->
 
     # every bad item is a dead letter with its reason, and nothing else is
     got_letters, docs = letters_by_item(aws, settings.deadletter_bucket)
-    assert got_letters == corpus.expected_letters(fast_path=True)
+    assert got_letters == corpus.expected_letters()
     assert all(d["payload"] is not None and d["reason"] for d in docs)
     counters = latest_counters(settings)
     by_reason = Counter(d["reason"] for d in docs)
@@ -121,4 +121,4 @@ def test_hostile_corpus_through_kinesis_and_the_real_daemon(aws: AwsTarget, tmp_
         bucket = stack.names.deadletter_bucket("123456789012", aws.region)
         seq_of = {int(seq): n for n, (_, seq) in enumerate(placed)}
         got_letters, _ = letters_by_item(aws, bucket, seq_of)
-        assert got_letters == corpus.expected_letters(fast_path=True)
+        assert got_letters == corpus.expected_letters()
