@@ -81,8 +81,9 @@ def consume(
     app_choice: str = typer.Option(
         "all",
         "--app",
-        help="Which KCL application to run: aggregator, lake, events, all (aggregator and lake) or everything.",
-        metavar="aggregator|lake|events|all|everything",
+        help="Which KCL application to run: aggregator, lake, events, all (aggregator and lake), everything, or "
+        "aggregates (aggregator and events: the ECS task on AWS, where Firehose writes the metrics lake).",
+        metavar="aggregator|lake|events|all|everything|aggregates",
     ),
     worker_id: str | None = typer.Option(
         None,

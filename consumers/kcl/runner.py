@@ -70,9 +70,14 @@ AGGREGATOR = AppKind("aggregator", "consumers.kcl.processor", "windowed aggregat
 LAKE = AppKind("lake", "consumers.kcl.lake_processor", "Parquet lake writer")
 EVENTS = AppKind("events", "consumers.kcl.events_processor", "event aggregates (latency, errors, tools) into DynamoDB")
 APP_KINDS = {k.key: k for k in (AGGREGATOR, LAKE, EVENTS)}
-#: `all` is the metrics path (aggregator and lake writer); `everything` adds the events consumer.
-APP_CHOICES = ("aggregator", "lake", "events", "all", "everything")
-APP_GROUPS = {"all": ("aggregator", "lake"), "everything": ("aggregator", "lake", "events")}
+#: `all` is the metrics path (aggregator and lake writer); `everything` adds the events consumer; `aggregates` is
+#: what the ECS task runs on AWS, where Firehose writes the metrics lake (one writer per lake: infra/streaming.yaml).
+APP_CHOICES = ("aggregator", "lake", "events", "all", "everything", "aggregates")
+APP_GROUPS = {
+    "all": ("aggregator", "lake"),
+    "everything": ("aggregator", "lake", "events"),
+    "aggregates": ("aggregator", "events"),
+}
 
 
 def default_worker_id(target: AwsTarget) -> str:
@@ -97,7 +102,7 @@ def check_importable(python: str, module: str, env: dict[str, str], timeout_s: f
 def standard_apps(
     names: Names, which: str, worker_id: str, target: AwsTarget, python: str = sys.executable
 ) -> list[KclApp]:
-    """The `KclApp`s for `--app aggregator|lake|all`; a processor that does not import is a `ConfigError`."""
+    """The `KclApp`s for `--app` (one of APP_CHOICES); a processor that does not import is a `ConfigError`."""
     if which not in APP_CHOICES:
         raise ConfigError(f"--app must be one of {', '.join(APP_CHOICES)}, got {which!r}")
     kinds = [APP_KINDS[k] for k in APP_GROUPS.get(which, (which,))]

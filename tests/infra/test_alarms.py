@@ -15,8 +15,6 @@ WIRED = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::N
 EXPECTED = [
     ("streaming.yaml", "AggregatorHeartbeatAlarm", "Heartbeat", True),
     ("streaming.yaml", "AggregatorBehindAlarm", "MillisBehindLatest", True),
-    ("streaming.yaml", "LakeWriterHeartbeatAlarm", "lake-writer", True),
-    ("streaming.yaml", "LakeWriterBehindAlarm", "lake-writer", True),
     ("streaming.yaml", "TransientFailuresAlarm", "TransientFailures", False),
     ("streaming.yaml", "SubscriptionDeliveryErrorsAlarm", "DeliveryErrors", False),
     ("streaming.yaml", "SubscriptionDeliveryThrottlingAlarm", "DeliveryThrottling", False),

@@ -175,11 +175,11 @@ def test_consumer_role_is_limited_to_its_stream_table_lease_tables_and_buckets(s
     assert statements["ReadMetricsStream"]["Resource"] == result.stack("streaming").outputs["StreamArn"]
     events_stream = result.stack("streaming").outputs["EventsStreamName"]
     assert statements["ReadEventsStream"]["Resource"] == f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{events_stream}"
-    assert container["command"] == ["consume", "--app", "everything"]  # the events consumer runs too
+    # the aggregator and the events consumer; the metrics lake has one writer on AWS, Firehose (analytics stack)
+    assert container["command"] == ["consume", "--app", "aggregates"]
     lease_tables = statements["KclLeaseTables"]["Resource"]
     assert lease_tables == [
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{names.consumer_app}",
-        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{names.lake_app}",
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{names.events_app}",
     ]
     dead_letters = f"arn:aws:s3:::{names.deadletter_bucket(ACCOUNT, REGION)}/*"

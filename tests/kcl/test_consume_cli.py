@@ -59,6 +59,9 @@ def test_standard_apps_names_and_commands(monkeypatch: pytest.MonkeyPatch) -> No
     everything = runner.standard_apps(Names(prefix="p"), "everything", "w9", target, python="/py")
     assert [(a.label, a.name, a.stream) for a in everything][2:] == [("events", "p-events", "p-events")]
     assert everything[2].processor_command == ("/py", "-m", "consumers.kcl.events_processor")
+    # what the ECS task runs on AWS, where Firehose writes the metrics lake
+    aggregates = runner.standard_apps(Names(prefix="p"), "aggregates", "w9", target, python="/py")
+    assert [(a.label, a.name) for a in aggregates] == [("aggregator", "p-aggregator"), ("events", "p-events")]
 
 
 def test_a_processor_that_does_not_import_fails_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
