@@ -32,14 +32,11 @@ from pathlib import Path
 
 import msgspec
 
-from benchmarks.workload import MINUTE_MS, PEAK_START_MS, Volume, Workload, WorkloadSpec, shard_name
-from consumers.generate import SimulationOptions, pack
-from consumers.generate.capture import shard_of
+from benchmarks.workload import MINUTE_MS, PEAK_START_MS, Volume, Workload, WorkloadSpec, shard_records
+from consumers.generate import SimulationOptions
 from consumers.generate.lines import EmfLine
 from consumers.generate.otlp import requests_of
 from consumers.generate.simulator import Export, simulate_exports
-from consumers.model import SourceRecord
-from schemas.envelope import encode_envelope
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / ".cache" / "workloads"
@@ -168,24 +165,7 @@ def collector_workload(spec: WorkloadSpec, cache_dir: Path = CACHE_DIR) -> Workl
     volume = Volume()
     for line in lines:
         volume.add_line(line)
-    records: dict[str, list[SourceRecord]] = {shard_name(i): [] for i in range(spec.shards)}
-    sequence = [0] * spec.shards
-    for packed in pack(lines):
-        data = encode_envelope(packed.envelope)
-        volume.add_record(len(data), packed.envelope.is_control)
-        index = shard_of(packed.partition_key, spec.shards)
-        sequence[index] += 1
-        shard = shard_name(index)
-        records[shard].append(
-            SourceRecord(
-                shard_id=shard,
-                sequence_number=49_000_000_000 * 10**45 + index * 10**30 + sequence[index],
-                sub_sequence_number=0,
-                partition_key=packed.partition_key,
-                data=data,
-                arrival_ms=packed.arrival_ms,
-            )
-        )
+    records = shard_records(lines, spec.shards, volume)
     return Workload(spec, records, volume)
 
 

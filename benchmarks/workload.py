@@ -10,7 +10,7 @@ users over 10 minutes never hold all their lines in memory at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -141,12 +141,18 @@ def simulated_lines(spec: WorkloadSpec, volume: Volume) -> Iterator[EmfLine]:
 def build_workload(spec: WorkloadSpec, count_metric_series: bool = False) -> Workload:
     """Simulate, pack into subscription records and spread them over `spec.shards` shards."""
     volume = Volume(metric_series=set() if count_metric_series else None)
-    records: dict[str, list[SourceRecord]] = {shard_name(i): [] for i in range(spec.shards)}
-    sequence = [0] * spec.shards
-    for packed in pack(simulated_lines(spec, volume)):
+    return Workload(spec, shard_records(simulated_lines(spec, volume), spec.shards, volume), volume)
+
+
+def shard_records(lines: Iterable[EmfLine], shards: int, volume: Volume) -> dict[str, list[SourceRecord]]:
+    """Lines packed into subscription records as CloudWatch Logs delivers them, each on the shard its partition key
+    hashes to, with increasing sequence numbers per shard; `volume` counts the records."""
+    records: dict[str, list[SourceRecord]] = {shard_name(i): [] for i in range(shards)}
+    sequence = [0] * shards
+    for packed in pack(lines):
         data = encode_envelope(packed.envelope)
         volume.add_record(len(data), packed.envelope.is_control)
-        index = shard_of(packed.partition_key, spec.shards)
+        index = shard_of(packed.partition_key, shards)
         sequence[index] += 1
         shard = shard_name(index)
         records[shard].append(
@@ -159,9 +165,7 @@ def build_workload(spec: WorkloadSpec, count_metric_series: bool = False) -> Wor
                 arrival_ms=packed.arrival_ms,
             )
         )
-    for recs in records.values():
-        recs.sort(key=lambda r: r.sequence_number)
-    return Workload(spec, records, volume)
+    return records
 
 
 def kcl_batches(
