@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
@@ -76,3 +76,18 @@ class DeadLetter(msgspec.Struct, frozen=True):
     payload_truncated: bool = False
     payload_chars: int | None = None
     payload_sha256: str | None = None
+
+
+def letter_of(rec: SourceRecord, reason: str, detail: str, index: int, payload: str, **fields: Any) -> DeadLetter:
+    """A dead letter about item `index` of `rec` (-1: the whole record), `detail` cut to 500 characters; `fields`
+    are DeadLetter's optional fields."""
+    return DeadLetter(
+        reason=reason,
+        detail=detail[:500],
+        shard_id=rec.shard_id,
+        sequence_number=str(rec.sequence_number),
+        sub_sequence_number=rec.sub_sequence_number,
+        index=index,
+        payload=payload,
+        **fields,
+    )

@@ -27,7 +27,7 @@ from consumers.config import Tunables
 from consumers.decode.lines import Line
 from consumers.decode.native import read_fold
 from consumers.decode.records import DecodedRecord, decode_record, env_limits, line_points, read_lines
-from consumers.model import DeadLetter, Position, RowKey, SourceRecord
+from consumers.model import DeadLetter, Position, RowKey, SourceRecord, letter_of
 from consumers.native import on_by_default
 from consumers.shard.checkpoints import CheckpointTracker, FlushSchedule
 from consumers.shard.counters import Counters, dead_letters_by_reason
@@ -246,14 +246,12 @@ class ShardPipeline:
         self, rec: SourceRecord, event_id: str, index: int, point: object, verdict: Lateness, watermark_ms: int
     ) -> DeadLetter:
         ts = point.timestamp_ms  # type: ignore[attr-defined]
-        return DeadLetter(
-            reason=verdict.value,
-            detail=f"event {ts} vs watermark {watermark_ms} / arrival {rec.arrival_ms}",
-            shard_id=rec.shard_id,
-            sequence_number=str(rec.sequence_number),
-            sub_sequence_number=rec.sub_sequence_number,
-            index=index,
-            payload=msgspec.json.encode(point).decode(),
+        return letter_of(
+            rec,
+            verdict.value,
+            f"event {ts} vs watermark {watermark_ms} / arrival {rec.arrival_ms}",
+            index,
+            msgspec.json.encode(point).decode(),
             log_event_id=event_id,
             metric=point.metric,  # type: ignore[attr-defined]
             event_timestamp_ms=ts,

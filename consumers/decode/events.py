@@ -18,7 +18,7 @@ import msgspec
 
 from consumers.decode.limits import DecodeLimits
 from consumers.decode.records import DecodedRecord, cap_payload
-from consumers.model import DeadLetter, SourceRecord
+from consumers.model import DeadLetter, SourceRecord, letter_of
 from schemas import events as ev
 from schemas.envelope import LogEvent
 
@@ -218,13 +218,11 @@ def event_letter(
     rec: SourceRecord, log_event: LogEvent, index: int, reason: str, detail: str, *, counted: bool = False
 ) -> DeadLetter:
     """A dead letter for one log event. Its payload is `redacted` (privacy holds for dead letters too)."""
-    return DeadLetter(
-        reason=reason,
-        detail=detail[:500],
-        shard_id=rec.shard_id,
-        sequence_number=str(rec.sequence_number),
-        sub_sequence_number=rec.sub_sequence_number,
-        index=index,
+    return letter_of(
+        rec,
+        reason,
+        detail,
+        index,
         log_event_id=str(log_event.id),
         event_timestamp_ms=log_event.timestamp if isinstance(log_event.timestamp, int) else None,
         line_counted=counted,

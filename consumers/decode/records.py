@@ -18,7 +18,7 @@ from typing import Literal
 from consumers.decode.limits import DecodeLimits
 from consumers.decode.lines import Line, read_fast, read_generic
 from consumers.decode.native import read_native
-from consumers.model import DeadLetter, SourceRecord
+from consumers.model import DeadLetter, SourceRecord, letter_of
 from consumers.native import on_by_default
 from schemas.emf import DEGRADED_REASONS, DataPoint, EmfError, Rejected, parse_line
 from schemas.envelope import Envelope, EnvelopeDecodeError, LogEvent, decode_envelope
@@ -81,16 +81,7 @@ def record_fingerprint(env: Envelope, messages: list[str] | None = None) -> str:
 
 
 def _dead(rec: SourceRecord, reason: str, detail: str, index: int, payload: str, **kw: object) -> DeadLetter:
-    return DeadLetter(
-        reason=reason,
-        detail=detail[:500],
-        shard_id=rec.shard_id,
-        sequence_number=str(rec.sequence_number),
-        sub_sequence_number=rec.sub_sequence_number,
-        index=index,
-        **cap_payload(payload),  # type: ignore[arg-type]
-        **kw,  # type: ignore[arg-type]
-    )
+    return letter_of(rec, reason, detail, index, **cap_payload(payload), **kw)  # type: ignore[arg-type]
 
 
 def decode_record(rec: SourceRecord, limits: DecodeLimits | None = None) -> DecodedRecord:

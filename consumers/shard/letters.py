@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 
-from consumers.model import DeadLetter, Position, SourceRecord
+from consumers.model import DeadLetter, Position, SourceRecord, letter_of
 from consumers.shard.counters import DEAD_LETTER_COUNTER, Counters
 from consumers.sink.base import DeadLetterSink, ShardSnapshot, StateStore
 
@@ -22,15 +22,8 @@ POISON_REASON = "poison_record"
 def poison_letter(rec: SourceRecord, stage: str, exc: Exception) -> DeadLetter:
     """The whole record as a dead letter, naming the stage and the error that refused it."""
     log.warning("%s: record %s quarantined (%s: %r)", rec.shard_id, rec.sequence_number, stage, exc)
-    return DeadLetter(
-        reason=POISON_REASON,
-        detail=f"{stage}: {type(exc).__name__}: {str(exc)[:500]}",
-        shard_id=rec.shard_id,
-        sequence_number=str(rec.sequence_number),
-        sub_sequence_number=rec.sub_sequence_number,
-        index=-1,
-        payload=base64.b64encode(rec.data).decode(),
-    )
+    detail = f"{stage}: {type(exc).__name__}: {exc}"
+    return letter_of(rec, POISON_REASON, detail, -1, base64.b64encode(rec.data).decode())
 
 
 class PendingLetters:
