@@ -42,8 +42,14 @@ def _eval(node: Any, params: dict[str, str]) -> Any:
     return node
 
 
+#: What the operator passes (the template has no default image: tests/auth/test_deploy_preflight.py).
+PUSHED_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/otelcol-ccstream@sha256:" + "ab" * 32
+
+
 def failed_rules(**params: str) -> set[str]:
-    """Names of the Rules whose condition holds and one of whose assertions fails for these parameters."""
+    """Names of the Rules whose condition holds and one of whose assertions fails for these parameters (with the
+    pushed collector image unless `CollectorImage` is given)."""
+    params = {"CollectorImage": PUSHED_IMAGE, **params}
     failed = set()
     for name, rule in TEMPLATE.document["Rules"].items():
         if "RuleCondition" in rule and not _eval(rule["RuleCondition"], params):
@@ -58,6 +64,7 @@ def test_internet_facing_without_oidc_is_refused() -> None:
     assert failed_rules(CollectorScheme="internet-facing", OidcIssuer=OIDC["OidcIssuer"]) == {"OidcIsComplete"}
     assert failed_rules(CollectorScheme="internet-facing", **OIDC) == set()
     assert failed_rules() == set()  # internal, no OIDC: allowed (identities as the clients send them)
+    assert failed_rules(CollectorImage="") == {"CollectorImageIsGiven"}
 
 
 def test_pseudonymous_mode_needs_the_keys_secret() -> None:
