@@ -26,13 +26,11 @@ def logical_id(query_name: str) -> str:
 
 
 def _table_resource(table: dict[str, Any], location: str, database_id: str, bucket_id: str) -> dict[str, Any]:
-    """An `AWS::Glue::Table` of a lake `TableInput`. `${!year}` escapes keep projection placeholders out of Fn::Sub."""
+    """An `AWS::Glue::Table` of a lake `TableInput`. The projection's `${year}` placeholders are kept literal by an
+    Fn::Join around the bucket's Ref (Fn::Sub's `${!year}` escape is refused by LocalStack's CloudFormation)."""
     params = table["Parameters"]
-    params["storage.location.template"] = {
-        "Fn::Sub": params["storage.location.template"]
-        .replace("${", "${!")
-        .replace(f"${{!{bucket_id}}}", f"${{{bucket_id}}}")
-    }
+    head, tail = params["storage.location.template"].split(f"${{{bucket_id}}}", 1)
+    params["storage.location.template"] = {"Fn::Join": ["", [head, {"Ref": bucket_id}, tail]]}
     table["StorageDescriptor"]["Location"] = {"Fn::Sub": location}
     return {
         "Type": "AWS::Glue::Table",

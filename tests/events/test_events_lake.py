@@ -142,6 +142,11 @@ def test_the_template_has_the_events_table() -> None:
     want = glue_table_input("s3://x/events/")
     assert got["StorageDescriptor"]["Columns"] == want["StorageDescriptor"]["Columns"]
     assert got["PartitionKeys"] == want["PartitionKeys"]
-    sub = got["Parameters"]["storage.location.template"]["Fn::Sub"]
-    assert sub == "s3://${LakeBucket}/events/year=${!year}/month=${!month}/day=${!day}/hour=${!hour}/"
+    template = got["Parameters"]["storage.location.template"]
+    assert template == {
+        "Fn::Join": [
+            "",
+            ["s3://", {"Ref": "LakeBucket"}, "/events/year=${year}/month=${month}/day=${day}/hour=${hour}/"],
+        ]
+    }
     assert got["Parameters"]["projection.enabled"] == "true"
