@@ -22,13 +22,7 @@ CCSTREAM = Path(sys.executable).parent / "ccstream"
 
 def test_foreground_collector_accepts_otlp_and_stops_on_ctrl_c(emulator: EmbeddedEmulator, tmp_path: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen(
-        [str(CCSTREAM), "collector", "--port", str(port), "--grpc-port", str(free_port())],
-        env={**_env(), "AWS_ENDPOINT_URL": emulator.url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _collector_cli(emulator, port)
     try:
         assert proc.stdout is not None
         head = [proc.stdout.readline() for _ in range(7)]
@@ -64,15 +58,20 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CCSTREAM_")}
 
 
-def test_foreground_collector_with_tls_answers_over_https_only(emulator: EmbeddedEmulator) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(CCSTREAM), "collector", "--port", str(port), "--grpc-port", str(free_port()), "--tls"],
+def _collector_cli(emulator: EmbeddedEmulator, port: int, *options: str) -> subprocess.Popen[str]:
+    """`ccstream collector` in the foreground against the emulator, OTLP/HTTP on `port` (output piped)."""
+    return subprocess.Popen(
+        [str(CCSTREAM), "collector", "--port", str(port), "--grpc-port", str(free_port()), *options],
         env={**_env(), "AWS_ENDPOINT_URL": emulator.url},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_foreground_collector_with_tls_answers_over_https_only(emulator: EmbeddedEmulator) -> None:
+    port = free_port()
+    proc = _collector_cli(emulator, port, "--tls")
     try:
         assert proc.stdout is not None
         head = [proc.stdout.readline() for _ in range(2)]
