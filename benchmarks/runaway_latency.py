@@ -37,11 +37,10 @@ from consumers.dashboard.data import DashboardData
 from consumers.model import SourceRecord
 from consumers.pipeline import ShardPipeline
 from consumers.query.reader import DynamoRowReader
-from consumers.sink.dynamodb import to_ddb
 from consumers.sink.memory import MemoryStores
-from consumers.sink.rows import row_item
 from consumers.spend.runaway import RunawaySettings
 from consumers.spend.runaway_check import BaselineCache, DynamoEpisodeLedger, RunawayAlert, check_runaway
+from tests.core.tables import put_rows
 from tests.core.telemetry import emf_line, envelope_bytes
 from tests.realcli import oracle
 from tests.realcli.cli import installed_binary
@@ -86,16 +85,7 @@ def seed_history(client: Any, table: str, user_id: str, team: str, now_ms: int) 
     ]
     pipe.process(records)
     pipe.flush(force=True)
-    items = [
-        to_ddb(row_item(s, key, row.fence, row.doc, 4_000_000_000))
-        for (s, key), row in stores.rows.items()
-        if key.size == "1h"
-    ]
-    for i in range(0, len(items), 25):
-        request: dict[str, Any] = {table: [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]}
-        while request:
-            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-    return len(items)
+    return put_rows(client, table, stores, keep=lambda key: key.size == "1h")
 
 
 def main(argv: list[str] | None = None) -> int:

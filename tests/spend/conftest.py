@@ -18,10 +18,8 @@ from consumers.config import Names, Tunables
 from consumers.emulator import EmbeddedEmulator
 from consumers.model import SourceRecord
 from consumers.pipeline import ShardPipeline
-from consumers.sink.dynamodb import to_ddb
 from consumers.sink.memory import MemoryStores
-from consumers.sink.rows import row_item
-from tests.core.tables import create_metrics_table
+from tests.core.tables import create_metrics_table, put_rows
 from tests.core.telemetry import emf_line, envelope_bytes
 
 DAY = 86_400_000
@@ -113,13 +111,7 @@ def load_points(target: AwsTarget, table: str, points: list[TokenPoint]) -> None
     pipe.flush(force=True)
     client = target.client("dynamodb")
     create_metrics_table(client, table)
-    items = [
-        to_ddb(row_item(shard, key, row.fence, row.doc, 4_000_000_000)) for (shard, key), row in stores.rows.items()
-    ]
-    for i in range(0, len(items), 25):
-        request = {table: [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]}
-        while request:
-            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+    put_rows(client, table, stores)
 
 
 @dataclass(frozen=True)
