@@ -21,8 +21,9 @@ class Crash(Exception):
     pass
 
 
-class CrashingStores(MemoryStores):
-    """Memory stores that can fail after N more row writes (a crash in the middle of a flush)."""
+class FailsMidFlush:
+    """Mixed in before a store: its row writes fail after `fail_after` more rows (a crash in the middle of a flush),
+    once."""
 
     fail_after: int | None = None
 
@@ -33,7 +34,11 @@ class CrashingStores(MemoryStores):
                     self.fail_after = None
                     raise Crash("mid-flush")
                 self.fail_after -= 1
-            super().save_rows(shard_id, [w])
+            super().save_rows(shard_id, [w])  # type: ignore[misc]
+
+
+class CrashingStores(FailsMidFlush, MemoryStores):
+    """Memory stores that can fail after N more row writes."""
 
 
 @dataclass

@@ -13,27 +13,16 @@ from consumers.sink.base import RowKey, Stores
 from consumers.sink.dynamodb import DynamoStores
 from consumers.sink.memory import MemoryStores
 from tests.core import test_pipeline_exactly_once as scenario
-from tests.core.crash_driver import Crash
+from tests.core.crash_driver import FailsMidFlush
 from tests.core.tables import create_metrics_table
 
 pytestmark = pytest.mark.emulator
 
 
-class CrashingDynamo(DynamoStores):
-    fail_after: int | None = None
-
+class CrashingDynamo(FailsMidFlush, DynamoStores):
     def __init__(self, client, table):  # type: ignore[no-untyped-def]
         super().__init__(client, table)
         self.letters = MemoryStores()
-
-    def save_rows(self, shard_id, rows):  # type: ignore[no-untyped-def]
-        for w in rows:
-            if self.fail_after is not None:
-                if self.fail_after == 0:
-                    self.fail_after = None
-                    raise Crash("mid-flush")
-                self.fail_after -= 1
-            super().save_rows(shard_id, [w])
 
     def stores(self) -> Stores:
         return Stores(rows=self, dedup=self, state=self, dead_letters=self.letters)
