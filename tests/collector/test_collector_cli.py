@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -34,19 +35,7 @@ def test_foreground_collector_accepts_otlp_and_stops_on_ctrl_c(emulator: Embedde
             "pipeline logs/tap",
         ]
         assert "-> awsemf (log group /aws/claude-code/metrics, stream otel-stream-local)" in head[2]
-        body = metrics_request([Point("claude_code.commit.count", "", 1.0, {})], (int(time.time()) - 60) * 10**9)
-        deadline = time.monotonic() + 60
-        status = 0
-        while time.monotonic() < deadline and not status:
-            try:
-                req = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/v1/metrics", body, {"Content-Type": "application/json"}
-                )
-                with urllib.request.urlopen(req, timeout=5) as resp:
-                    status = resp.status
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
+        assert _post_once_up(f"http://127.0.0.1:{port}/v1/metrics", _commit_body()) == 200
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
@@ -56,6 +45,23 @@ def test_foreground_collector_accepts_otlp_and_stops_on_ctrl_c(emulator: Embedde
 
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CCSTREAM_")}
+
+
+def _commit_body() -> bytes:
+    return metrics_request([Point("claude_code.commit.count", "", 1.0, {})], (int(time.time()) - 60) * 10**9)
+
+
+def _post_once_up(url: str, body: bytes, context: ssl.SSLContext | None = None) -> int:
+    """POST `body` as OTLP/JSON, retrying while the collector is not listening yet (60 s); the status, 0 if never."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=5, context=context) as resp:
+                return int(resp.status)
+        except OSError:
+            time.sleep(0.2)
+    return 0
 
 
 def _collector_cli(emulator: EmbeddedEmulator, port: int, *options: str) -> subprocess.Popen[str]:
@@ -76,19 +82,8 @@ def test_foreground_collector_with_tls_answers_over_https_only(emulator: Embedde
         assert proc.stdout is not None
         head = [proc.stdout.readline() for _ in range(2)]
         assert f"OTLP/HTTP https://127.0.0.1:{port}" in "".join(head)
-        body = metrics_request([Point("claude_code.commit.count", "", 1.0, {})], (int(time.time()) - 60) * 10**9)
-        deadline = time.monotonic() + 60
-        status = 0
-        while time.monotonic() < deadline and not status:
-            try:
-                req = urllib.request.Request(
-                    f"https://127.0.0.1:{port}/v1/metrics", body, {"Content-Type": "application/json"}
-                )
-                with urllib.request.urlopen(req, timeout=5, context=unverified_tls()) as resp:
-                    status = resp.status
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
+        body = _commit_body()
+        assert _post_once_up(f"https://127.0.0.1:{port}/v1/metrics", body, unverified_tls()) == 200
         plain = urllib.request.Request(
             f"http://127.0.0.1:{port}/v1/metrics", body, {"Content-Type": "application/json"}
         )
